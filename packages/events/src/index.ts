@@ -1,0 +1,26 @@
+export { type EntityKind, entityKey, entityKindOf, entityKinds } from './entity-key.js';
+export { eventVersion, isDeleteEventType } from './event-version.js';
+export {
+  type HandledEvent,
+  type HandledEventType,
+  handledEvents,
+  isHandledEventType,
+} from './handled-events.js';
+export { InvalidEventError } from './invalid-event-error.js';
+export {
+  type ClerkWebhookEvent,
+  type JobPayload,
+  type JobPayloadV1,
+  parseJobPayload,
+  type RawEvent,
+} from './job-payload.js';
+export { type PreparedEvent, prepareEvent } from './prepare-event.js';
+export { DEFAULT_QUEUE_NAME, deadLetterQueueName } from './queues.js';
+export {
+  type DeletedObjectData,
+  type MembershipData,
+  normaliseRole,
+  type OrganizationData,
+  type UserData,
+} from './schemas.js';
+export { toMillis } from './timestamps.js';

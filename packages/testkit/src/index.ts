@@ -1,0 +1,6 @@
+export {
+  loadWebhookExamples,
+  sharedDir,
+  type WebhookExample,
+  webhookExamplesDir,
+} from './webhook-examples.js';
