@@ -1,0 +1,20 @@
+import type { EntityTable } from './entity-tables.js';
+
+/**
+ * One event's intended effect on one row: an upsert of live values, or a tombstone.
+ * `values` holds data columns (timestamps as ISO strings); missing columns are written as NULL.
+ */
+export interface EntityChange {
+  table: EntityTable;
+  kind: 'upsert' | 'delete';
+  id: string;
+  version: number;
+  values: Record<string, unknown>;
+  /** ISO time of deletion, for tombstones. */
+  deletedAt?: string;
+}
+
+/** Epoch ms → ISO string for a `timestamptz` column; null stays null. */
+export function iso(ms: number | null | undefined): string | null {
+  return typeof ms === 'number' ? new Date(ms).toISOString() : null;
+}

@@ -1,0 +1,12 @@
+import type { Migration } from 'kysely/migration';
+import * as createSyncedTables from './2026-11-24T0800-create-synced-tables.js';
+import * as createAnalyticsViews from './2026-11-24T0810-create-analytics-views.js';
+
+/**
+ * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
+ * Listed statically (not read from disk) so the compiled package works wherever it is installed.
+ */
+export const migrations: Record<string, Migration> = {
+  '2026-11-24T0800-create-synced-tables': createSyncedTables,
+  '2026-11-24T0810-create-analytics-views': createAnalyticsViews,
+};
