@@ -60,28 +60,36 @@ const T0 = 1_760_000_000_000;
 function buildHistory(run: number, s: Scenario): { history: HistoryEvent[]; expected: Expected[] } {
   const history: HistoryEvent[] = [];
   const expected: Expected[] = [];
-  const add = (entity: FactoryEntity, plan: EntityPlan, table: Expected['table']) => {
-    const push = (action: Action, version: number) =>
+  const add = (entity: FactoryEntity, plan: EntityPlan, table: Expected['table']): void => {
+    const push = (action: Action, version: number) => {
       history.push({ svixId: `msg_${run}_${history.length}`, envelope: makeEvent(entity, action, version) });
+    };
     let version = entity.createdAt;
     push('created', version);
-    for (const g of plan.updates) push('updated', (version += g));
+    for (const g of plan.updates) {
+      version += g;
+      push('updated', version);
+    }
     if (plan.deleteDelta === null) {
       expected.push({ table, id: entity.id, version, deleted: false });
       return;
     }
     const deletedAt = version + plan.deleteDelta;
     push('deleted', deletedAt);
-    for (const g of plan.updatesAfterDelete) push('updated', (version += g) + Math.max(plan.deleteDelta, 0));
+    for (const g of plan.updatesAfterDelete) {
+      version += g;
+      push('updated', version + Math.max(plan.deleteDelta, 0));
+    }
     expected.push({ table, id: entity.id, version: deletedAt, deleted: true });
   };
   const userId = (i: number) => `user_r${run}_${Math.min(i, s.users.length - 1)}`;
   const orgId = (i: number) => `org_r${run}_${Math.min(i, s.organizations.length - 1)}`;
-  s.users.forEach((plan, i) => add({ kind: 'user', id: userId(i), createdAt: T0 + i }, plan, 'users'));
-  s.organizations.forEach((plan, i) =>
-    add({ kind: 'organization', id: orgId(i), createdAt: T0 + i }, plan, 'organizations'),
-  );
-  s.memberships.forEach(({ plan, user, organization }, i) =>
+  for (const [i, plan] of s.users.entries())
+    add({ kind: 'user', id: userId(i), createdAt: T0 + i }, plan, 'users');
+  for (const [i, plan] of s.organizations.entries()) {
+    add({ kind: 'organization', id: orgId(i), createdAt: T0 + i }, plan, 'organizations');
+  }
+  for (const [i, { plan, user, organization }] of s.memberships.entries()) {
     add(
       {
         kind: 'organization_membership',
@@ -92,8 +100,8 @@ function buildHistory(run: number, s: Scenario): { history: HistoryEvent[]; expe
       },
       plan,
       'organization_memberships',
-    ),
-  );
+    );
+  }
   return { history, expected };
 }
 
