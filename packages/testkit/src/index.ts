@@ -5,6 +5,7 @@ export {
   makeEvent,
   type SyncedKind,
 } from './event-factory.js';
+export { OTHER_SIGNING_SECRET, svixHeaders, TEST_SIGNING_SECRET } from './sign.js';
 export {
   loadWebhookExamples,
   sharedDir,

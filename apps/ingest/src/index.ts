@@ -1,0 +1,7 @@
+export { createIngestApp, type IngestDeps, type IngestOutcome } from './app.js';
+export { type EnqueueResult, Enqueuer, EnqueueUnavailableError } from './enqueuer.js';
+export { type IngestEnv, readIngestEnv } from './env.js';
+export { createIngestService, createProducerRedis, type IngestService } from './ingest-service.js';
+export { jobOptions, type RetryPolicy } from './job-options.js';
+export { createLogger, type Logger } from './logger.js';
+export { createVerifier, parseSigningSecrets } from './signing-secrets.js';
