@@ -6,6 +6,7 @@ export {
   type SyncedKind,
 } from './event-factory.js';
 export { OTHER_SIGNING_SECRET, svixHeaders, TEST_SIGNING_SECRET } from './sign.js';
+export { TcpProxy } from './tcp-proxy.js';
 export {
   loadWebhookExamples,
   sharedDir,

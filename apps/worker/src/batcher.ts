@@ -1,0 +1,104 @@
+import type { ApplyOutcome, ApplyResult } from '@clerk-sync/db';
+import type { PreparedEvent } from '@clerk-sync/events';
+import { isPermanentDbError, jobError } from './classify-error.js';
+
+export interface BatchReport {
+  size: number;
+  seconds: number;
+  /** True when the batch failed and its events were applied one by one. */
+  isolated: boolean;
+  results: ApplyResult[];
+}
+
+export interface BatcherOptions {
+  max: number;
+  waitMs: number;
+  apply: (events: PreparedEvent[]) => Promise<ApplyResult[]>;
+  onBatch?: (report: BatchReport) => void;
+}
+
+interface Item {
+  event: PreparedEvent;
+  resolve: (outcome: ApplyOutcome) => void;
+  reject: (error: Error) => void;
+}
+
+/**
+ * Gathers the events of jobs that are active at the same time and applies them together, in one
+ * transaction, when `max` are waiting or `waitMs` after the first arrived.
+ *
+ * If a batch fails with an error that retrying cannot fix, its events are applied one by one, so that
+ * only the culprit fails (as `UnrecoverableError`) and its neighbours complete. A transient failure
+ * (Postgres away) fails the whole batch: each job is retried with backoff.
+ */
+export class Batcher {
+  readonly #options: BatcherOptions;
+  #items: Item[] = [];
+  #timer: NodeJS.Timeout | undefined;
+  #inFlight = new Set<Promise<void>>();
+
+  constructor(options: BatcherOptions) {
+    this.#options = options;
+  }
+
+  submit(event: PreparedEvent): Promise<ApplyOutcome> {
+    return new Promise((resolve, reject) => {
+      this.#items.push({ event, resolve, reject });
+      if (this.#items.length >= this.#options.max) this.#flush();
+      else this.#timer ??= setTimeout(() => this.#flush(), this.#options.waitMs);
+    });
+  }
+
+  /** Applies what is waiting now and resolves when every batch under way has finished. */
+  async drain(): Promise<void> {
+    this.#flush();
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
+  }
+
+  #flush(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#items.length === 0) return;
+    const batch = this.#items.splice(0, this.#options.max);
+    const run = this.#run(batch).finally(() => this.#inFlight.delete(run));
+    this.#inFlight.add(run);
+    if (this.#items.length > 0) this.#timer = setTimeout(() => this.#flush(), 0);
+  }
+
+  async #run(batch: Item[]): Promise<void> {
+    const started = performance.now();
+    const report = (results: ApplyResult[], isolated: boolean) =>
+      this.#options.onBatch?.({
+        size: batch.length,
+        seconds: (performance.now() - started) / 1000,
+        isolated,
+        results,
+      });
+    try {
+      const results = await this.#options.apply(batch.map((i) => i.event));
+      batch.forEach((item, i) => {
+        item.resolve(results[i]?.outcome ?? 'stale');
+      });
+      report(results, false);
+      return;
+    } catch (error) {
+      if (batch.length === 1 || !isPermanentDbError(error)) {
+        for (const item of batch) item.reject(jobError(error));
+        report([], false);
+        return;
+      }
+    }
+    const results: ApplyResult[] = [];
+    for (const item of batch) {
+      try {
+        const [result] = await this.#options.apply([item.event]);
+        const outcome = result?.outcome ?? 'stale';
+        results.push({ svixId: item.event.svixId, outcome });
+        item.resolve(outcome);
+      } catch (error) {
+        item.reject(jobError(error));
+      }
+    }
+    report(results, true);
+  }
+}

@@ -1,0 +1,40 @@
+import { type DbConfig, readDbConfig } from '@clerk-sync/db';
+import { DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
+import { z } from 'zod';
+
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+
+const schema = z.object({
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  QUEUE_NAME: z
+    .string()
+    .regex(/^[\w{}.-]+$/, 'letters, digits, _ . - and {} only')
+    .default(DEFAULT_QUEUE_NAME),
+  WORKER_CONCURRENCY: int(100, 1),
+  BATCH_MAX: int(100, 1),
+  BATCH_WAIT_MS: int(10, 0),
+  WORKER_MAX_STALLED: int(5, 1),
+  WORKER_LOCK_MS: int(30_000, 500),
+  WORKER_STALLED_INTERVAL_MS: int(30_000, 500),
+  SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
+  DEAD_LETTER_SWEEP_MS: int(30_000, 100),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type WorkerEnv = z.infer<typeof schema> & { db: DbConfig };
+
+/** Parses the worker's configuration once; throws one message naming every bad variable. */
+export function readWorkerEnv(env: Record<string, string | undefined> = process.env): WorkerEnv {
+  const result = schema.safeParse(env);
+  const problems = result.success
+    ? []
+    : result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  let db: DbConfig | undefined;
+  try {
+    db = readDbConfig(env);
+  } catch (error) {
+    problems.push(`  ${(error as Error).message}`);
+  }
+  if (!result.success || !db) throw new Error(`invalid worker configuration:\n${problems.join('\n')}`);
+  return { ...result.data, db };
+}

@@ -1,0 +1,42 @@
+import { readWorkerEnv } from './env.js';
+import { createLogger } from './logger.js';
+import { startWorker } from './worker-service.js';
+
+/** `pnpm start:worker`. Exits 1 when the configuration is invalid or the schema cannot be migrated. */
+async function main(): Promise<void> {
+  let env: ReturnType<typeof readWorkerEnv>;
+  try {
+    env = readWorkerEnv();
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
+  const logger = createLogger(env.LOG_LEVEL);
+  const service = await startWorker(env, logger);
+
+  const shutdown = (signal: string) => {
+    logger.info({ signal }, 'shutting down: finishing the current batch');
+    const force = setTimeout(() => {
+      logger.error(
+        { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+        'shutdown timed out; unfinished jobs will be retried',
+      );
+      process.exit(1);
+    }, env.SHUTDOWN_TIMEOUT_MS);
+    force.unref();
+    service.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: (error as Error).message }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error: unknown) => {
+  console.error(`worker failed to start: ${(error as Error).message}`);
+  process.exit(1);
+});

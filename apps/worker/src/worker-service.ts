@@ -1,0 +1,169 @@
+import {
+  type ApplyOutcome,
+  applyEvents,
+  type ClerkDatabase,
+  migrateToLatest,
+  openDatabase,
+} from '@clerk-sync/db';
+import { InvalidEventError, parseJobPayload, prepareEvent } from '@clerk-sync/events';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { Batcher, type BatchReport } from './batcher.js';
+import { DeadLetters } from './dead-letters.js';
+import type { WorkerEnv } from './env.js';
+import type { Logger } from './logger.js';
+
+export interface WorkerHooks {
+  onBatch?: (report: BatchReport) => void;
+  onDeadLetter?: (job: Job) => void;
+}
+
+export interface WorkerService {
+  worker: Worker;
+  deadLetters: DeadLetters;
+  database: ClerkDatabase;
+  /** Stops fetching, finishes the current batch, closes queues, Redis and the database. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the consumer: migrates the schema (under an advisory lock), then applies jobs in batches.
+ * Throws if the database cannot be migrated, so the process exits non-zero instead of running on a
+ * broken schema.
+ */
+export async function startWorker(
+  env: WorkerEnv,
+  logger: Logger,
+  hooks: WorkerHooks = {},
+): Promise<WorkerService> {
+  const database = await openDatabase(env.db);
+  try {
+    const { applied } = await migrateToLatest(database.db, env.db.schema);
+    logger.info({ schema: env.db.schema, backend: database.kind, migrations: applied }, 'database ready');
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+
+  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
+  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  await warnUnlessNoEviction(connection, logger);
+
+  const deadLetters = new DeadLetters(env.QUEUE_NAME, connection);
+  const batcher = new Batcher({
+    max: env.BATCH_MAX,
+    waitMs: env.BATCH_WAIT_MS,
+    apply: (events) => applyEvents(database.db, events),
+    onBatch: (report) => {
+      logger.info(
+        {
+          size: report.size,
+          ms: Math.round(report.seconds * 1000),
+          isolated: report.isolated,
+          ...count(report),
+        },
+        'batch applied',
+      );
+      hooks.onBatch?.(report);
+    },
+  });
+
+  const process = async (job: Job): Promise<ApplyOutcome> => {
+    let event: ReturnType<typeof prepareEvent>;
+    try {
+      event = prepareEvent(parseJobPayload(job.data));
+    } catch (error) {
+      if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
+      throw error;
+    }
+    const outcome = await batcher.submit(event);
+    logger.debug(
+      { svixId: event.svixId, eventType: event.type, entityId: event.entityId, outcome },
+      'event done',
+    );
+    return outcome;
+  };
+
+  const worker = new Worker(env.QUEUE_NAME, process, {
+    connection,
+    concurrency: env.WORKER_CONCURRENCY,
+    maxStalledCount: env.WORKER_MAX_STALLED,
+    lockDuration: env.WORKER_LOCK_MS,
+    stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
+    autorun: false,
+  });
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    if (!job) return;
+    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
+    const line = { svixId: job.id, eventType: job.name, attemptsMade: job.attemptsMade, reason: err.message };
+    if (!final) {
+      logger.warn(line, 'event failed, will retry');
+      if (job.attemptsMade === 1) {
+        job.updateData({ ...job.data, firstFailedAt: Date.now() }).catch(() => {});
+      }
+      return;
+    }
+    logger.error(line, 'event failed for good, moving to dead letters');
+    deadLetters.bury(job).then(
+      () => hooks.onDeadLetter?.(job),
+      (e: unknown) =>
+        logger.error(
+          { svixId: job.id, err: (e as Error).message },
+          'dead-letter move failed; the sweep retries',
+        ),
+    );
+  });
+
+  const sweep = async () => {
+    const moved = await deadLetters.sweep();
+    if (moved > 0) logger.warn({ moved }, 'moved failed jobs to dead letters');
+  };
+  await sweep();
+  const sweeper = setInterval(() => {
+    sweep().catch((e: unknown) => logger.error({ err: (e as Error).message }, 'dead-letter sweep failed'));
+  }, env.DEAD_LETTER_SWEEP_MS);
+  sweeper.unref();
+
+  worker.run().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'worker stopped'));
+  logger.info(
+    { queue: env.QUEUE_NAME, concurrency: env.WORKER_CONCURRENCY, batchMax: env.BATCH_MAX },
+    'worker started',
+  );
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      await worker.close();
+      await batcher.drain();
+      await deadLetters.close();
+      connection.disconnect();
+      await database.close();
+    })();
+    return closing;
+  };
+  return { worker, deadLetters, database, close };
+}
+
+function count(report: BatchReport): Partial<Record<ApplyOutcome, number>> {
+  const counts: Partial<Record<ApplyOutcome, number>> = {};
+  for (const { outcome } of report.results) counts[outcome] = (counts[outcome] ?? 0) + 1;
+  return counts;
+}
+
+/** Evicted job keys are lost events, so a Redis that may evict deserves a loud warning at start. */
+async function warnUnlessNoEviction(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      logger.warn(
+        { policy },
+        'Redis maxmemory-policy is not noeviction: Redis may evict queued events under memory pressure',
+      );
+    }
+  } catch {
+    logger.info('could not read Redis maxmemory-policy (CONFIG may be disabled); make sure it is noeviction');
+  }
+}
