@@ -16,7 +16,7 @@ const schema = z.object({
   WORKER_MAX_STALLED: int(5, 1),
   WORKER_LOCK_MS: int(30_000, 500),
   WORKER_STALLED_INTERVAL_MS: int(30_000, 500),
-  SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
+  WORKER_SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
   DEAD_LETTER_SWEEP_MS: int(30_000, 100),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

@@ -18,11 +18,11 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down: finishing the current batch');
     const force = setTimeout(() => {
       logger.error(
-        { timeoutMs: env.SHUTDOWN_TIMEOUT_MS },
+        { timeoutMs: env.WORKER_SHUTDOWN_TIMEOUT_MS },
         'shutdown timed out; unfinished jobs will be retried',
       );
       process.exit(1);
-    }, env.SHUTDOWN_TIMEOUT_MS);
+    }, env.WORKER_SHUTDOWN_TIMEOUT_MS);
     force.unref();
     service.close().then(
       () => process.exit(0),
