@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const service = createIngestService(env, logger);
   const port = await service.listen();
   logger.info(
-    { port, queue: env.QUEUE_NAME, secrets: env.CLERK_WEBHOOK_SIGNING_SECRET.length },
+    { port, queue: env.QUEUE_NAME, secretCount: env.CLERK_WEBHOOK_SIGNING_SECRET.length },
     'ingest listening',
   );
 
