@@ -1,3 +1,13 @@
+export {
+  type BackfillOptions,
+  type BackfillSummary,
+  runBackfill,
+  type TypeSummary,
+} from './backfill/backfill.js';
+export { CLERK_API_RATES, ClerkApi, ClerkApiError, type ClerkApiOptions } from './backfill/clerk-api.js';
+export { type ClerkApiEnv, readClerkApiEnv } from './backfill/clerk-env.js';
+export { createProgress, type Progress, silentProgress } from './backfill/progress.js';
+export { type ReconcileOptions, runReconcile, type TypeDrift } from './backfill/reconcile.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isPermanentDbError, jobError } from './classify-error.js';
 export { type DeadLetter, type DeadLetterSummary, DeadLetters } from './dead-letters.js';

@@ -1,5 +1,6 @@
 import type { OrganizationTable } from './tables/organization.table.js';
 import type { OrganizationMembershipTable } from './tables/organization-membership.table.js';
+import type { SyncStateTable } from './tables/sync-state.table.js';
 import type { UserTable } from './tables/user.table.js';
 import type { WebhookEventTable } from './tables/webhook-event.table.js';
 
@@ -9,6 +10,7 @@ export interface Database {
   organizations: OrganizationTable;
   organization_memberships: OrganizationMembershipTable;
   webhook_events: WebhookEventTable;
+  sync_state: SyncStateTable;
   signups_per_week: { week: Date; signups: number };
   organizations_per_week: { week: Date; organizations: number };
   organization_members: {

@@ -1,7 +1,7 @@
-export { type ApplyOutcome, type ApplyResult, applyEvents } from './apply/apply-events.js';
+export { type ApplyOutcome, type ApplyResult, applyChanges, applyEvents } from './apply/apply-events.js';
 export type { EntityChange } from './apply/entity-change.js';
 export { entityTables, membershipTable, organizationTable, userTable } from './apply/entity-tables.js';
-export { handlers } from './apply/handlers.js';
+export { changeFor, handlers, tombstone } from './apply/handlers.js';
 export type { Database } from './database.js';
 export {
   assertSchemaName,
@@ -14,5 +14,6 @@ export { type MigrateResult, migrateToLatest } from './migrate.js';
 export { type ClerkDatabase, openDatabase } from './open-database.js';
 export type { OrganizationTable } from './tables/organization.table.js';
 export type { OrganizationMembershipTable } from './tables/organization-membership.table.js';
+export type { SyncStateTable } from './tables/sync-state.table.js';
 export type { UserTable } from './tables/user.table.js';
 export type { InboxOutcome, WebhookEventTable } from './tables/webhook-event.table.js';

@@ -23,4 +23,5 @@ export {
   type OrganizationData,
   type UserData,
 } from './schemas.js';
+export { type SnapshotKind, snapshotEvent, snapshotTypes } from './snapshot-event.js';
 export { toMillis } from './timestamps.js';

@@ -39,7 +39,7 @@ export function makeEvent(entity: FactoryEntity, action: Action, version: number
     instance_id: 'ins_test',
     timestamp: version,
     event_attributes: { http_request: { client_ip: '127.0.0.1', user_agent: 'clerk-sync-tests' } },
-    data: action === 'deleted' ? deletedData(entity) : liveData(entity, version),
+    data: action === 'deleted' ? deletedData(entity) : clerkObject(entity, version),
   };
 }
 
@@ -48,7 +48,8 @@ function deletedData(entity: FactoryEntity): Record<string, unknown> {
   return { object: entity.kind, id: entity.id, deleted: true };
 }
 
-function liveData(entity: FactoryEntity, version: number): Record<string, unknown> {
+/** The object as Clerk's webhooks and Backend API both render it, at `version` (its `updated_at`). */
+export function clerkObject(entity: FactoryEntity, version: number): Record<string, unknown> {
   if (entity.kind === 'user') return userData(entity, version);
   if (entity.kind === 'organization') return organizationData(entity, version);
   return membershipData(entity, version);

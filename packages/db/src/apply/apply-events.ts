@@ -28,7 +28,8 @@ FROM jsonb_to_recordset($1::jsonb) AS x("svix_id" text, "outcome" text)
 WHERE w."svix_id" = x."svix_id"`;
 
 interface Pending {
-  event: PreparedEvent;
+  /** Whose outcome this is: a svix-id, or a snapshot's position. */
+  key: string;
   change: EntityChange;
   /** Position in the batch: among equal versions, the later arrival wins. */
   index: number;
@@ -65,13 +66,14 @@ export async function applyEvents(
       if (event.handled === null || event.version === null) {
         outcomes.set(event.svixId, 'ignored');
       } else {
-        pending.push({ event, change: changeFor(event.handled, event.version), index: pending.length });
+        pending.push({
+          key: event.svixId,
+          change: changeFor(event.handled, event.version),
+          index: pending.length,
+        });
       }
     }
-    for (const table of entityTables) {
-      const forTable = pending.filter((p) => p.change.table.name === table.name);
-      if (forTable.length > 0) await writeTable(trx, table, forTable, outcomes);
-    }
+    await writeChanges(trx, pending, outcomes);
     const recorded = fresh.map((e) => ({ svix_id: e.svixId, outcome: outcomes.get(e.svixId) ?? 'stale' }));
     await run(trx, RECORD_OUTCOMES, recorded);
   });
@@ -96,6 +98,37 @@ async function insertInbox(trx: Transaction<Database>, events: PreparedEvent[]):
     .sort((a, b) => (a.svix_id < b.svix_id ? -1 : 1));
   const inserted = new Set((await run<{ svix_id: string }>(trx, INSERT_INBOX, rows)).map((r) => r.svix_id));
   return events.filter((e) => inserted.has(e.svixId));
+}
+
+/**
+ * Applies entity changes that did not come through the inbox — Backend API snapshots from a backfill,
+ * tombstones from a reconcile — with the same version guards, in one transaction. `alsoInTransaction`
+ * runs inside it, so that a caller's checkpoint commits with the rows or not at all.
+ * Returns `applied` or `stale` per change, in input order.
+ */
+export async function applyChanges(
+  db: Kysely<Database>,
+  changes: readonly EntityChange[],
+  alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>,
+): Promise<Array<'applied' | 'stale'>> {
+  const outcomes = new Map<string, ApplyOutcome>();
+  const pending = changes.map((change, index) => ({ key: String(index), change, index }));
+  await db.transaction().execute(async (trx) => {
+    await writeChanges(trx, pending, outcomes);
+    await alsoInTransaction?.(trx);
+  });
+  return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));
+}
+
+async function writeChanges(
+  trx: Transaction<Database>,
+  pending: Pending[],
+  outcomes: Map<string, ApplyOutcome>,
+): Promise<void> {
+  for (const table of entityTables) {
+    const forTable = pending.filter((p) => p.change.table.name === table.name);
+    if (forTable.length > 0) await writeTable(trx, table, forTable, outcomes);
+  }
 }
 
 async function writeTable(
@@ -135,10 +168,10 @@ async function writeTable(
 
   const stale = [...losers];
   for (const p of winners.values()) {
-    if (applied.has(p.change.id)) outcomes.set(p.event.svixId, 'applied');
+    if (applied.has(p.change.id)) outcomes.set(p.key, 'applied');
     else stale.push(p);
   }
-  for (const p of stale) outcomes.set(p.event.svixId, 'stale');
+  for (const p of stale) outcomes.set(p.key, 'stale');
   const fills = stale
     .filter((p) => table.immutable.some((c) => p.change.values[c] != null))
     .sort(byId)

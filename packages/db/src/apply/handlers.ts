@@ -69,7 +69,7 @@ const upsertMembership = (data: MembershipData, version: number): EntityChange =
 });
 
 /** A tombstone keeps only what the delete event itself says; `applyEvents` nulls personal columns. */
-const tombstone = (
+export const tombstone = (
   table: EntityChange['table'],
   id: string,
   version: number,

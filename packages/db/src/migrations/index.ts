@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely/migration';
 import * as createSyncedTables from './2026-11-24T0800-create-synced-tables.js';
 import * as createAnalyticsViews from './2026-11-24T0810-create-analytics-views.js';
+import * as createSyncState from './2026-11-24T0820-create-sync-state.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -9,4 +10,5 @@ import * as createAnalyticsViews from './2026-11-24T0810-create-analytics-views.
 export const migrations: Record<string, Migration> = {
   '2026-11-24T0800-create-synced-tables': createSyncedTables,
   '2026-11-24T0810-create-analytics-views': createAnalyticsViews,
+  '2026-11-24T0820-create-sync-state': createSyncState,
 };

@@ -1,0 +1,107 @@
+import { parseArgs } from 'node:util';
+import { migrateToLatest, openDatabase } from '@clerk-sync/db';
+import { ClerkApi } from '../backfill/clerk-api.js';
+import { readClerkApiEnv } from '../backfill/clerk-env.js';
+import { createProgress } from '../backfill/progress.js';
+import { runReconcile } from '../backfill/reconcile.js';
+import { readWorkerEnv } from '../env.js';
+
+const usage = `usage: pnpm reconcile [--apply] [--verbose]
+
+Lists everything in Clerk and compares it with the local copy. Reports rows missing or older locally,
+and live local rows that Clerk no longer has (each confirmed by id). Changes nothing unless --apply:
+then it upserts the missing and older rows and tombstones the gone ones.
+  --apply     fix the drift
+  --verbose   print every drifting id`;
+
+async function main(): Promise<number> {
+  let values: { apply: boolean; verbose: boolean; help: boolean };
+  try {
+    ({ values } = parseArgs({
+      options: {
+        apply: { type: 'boolean', default: false },
+        verbose: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    console.error(`${(error as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if (values.help) {
+    console.log(usage);
+    return 0;
+  }
+  const env = readWorkerEnv();
+  const clerk = readClerkApiEnv();
+  const database = await openDatabase(env.db);
+  try {
+    await migrateToLatest(database.db, env.db.schema);
+    const api = new ClerkApi({
+      baseUrl: clerk.CLERK_API_URL,
+      secretKey: clerk.CLERK_SECRET_KEY,
+      requestsPer10s: clerk.CLERK_API_RATE * clerk.CLERK_API_RATE_SHARE,
+      maxTries: clerk.CLERK_API_MAX_TRIES,
+    });
+    const report = await runReconcile({
+      db: database.db,
+      api,
+      apply: values.apply,
+      pageSize: clerk.BACKFILL_PAGE_SIZE,
+      progress: createProgress(process.stderr),
+    });
+    const rows = [
+      [
+        'type',
+        'in Clerk',
+        'local',
+        'missing',
+        'outdated',
+        'gone',
+        'deleted locally',
+        values.apply ? 'fixed' : 'fixable',
+      ],
+      ...report.map((d) => [
+        d.name,
+        d.inClerk,
+        d.local,
+        d.missing.length,
+        d.outdated.length,
+        d.gone.length,
+        d.deletedLocally.length,
+        values.apply ? d.applied : d.missing.length + d.outdated.length + d.gone.length,
+      ]),
+    ].map((r) => r.map(String));
+    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
+    for (const r of rows)
+      console.log(
+        r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '),
+      );
+    if (values.verbose) {
+      for (const d of report) {
+        for (const [what, ids] of Object.entries({
+          missing: d.missing,
+          outdated: d.outdated,
+          gone: d.gone,
+        })) {
+          for (const id of ids) console.log(`${d.name}\t${what}\t${id}`);
+        }
+      }
+    }
+    const drift = report.reduce((n, d) => n + d.missing.length + d.outdated.length + d.gone.length, 0);
+    if (!values.apply && drift > 0)
+      console.log(`${drift} row(s) drifted; run \`pnpm reconcile --apply\` to fix them`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(`reconcile failed: ${(error as Error).message}`);
+    process.exit(1);
+  },
+);

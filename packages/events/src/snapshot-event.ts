@@ -1,0 +1,24 @@
+import { describeIssues } from './describe-issues.js';
+import { type HandledEvent, handledEvents } from './handled-events.js';
+import { InvalidEventError } from './invalid-event-error.js';
+
+/** Objects the Backend API lists, and the event type whose `data` has the same shape. */
+export const snapshotTypes = {
+  user: 'user.updated',
+  organization: 'organization.updated',
+  organization_membership: 'organizationMembership.updated',
+} as const;
+
+export type SnapshotKind = keyof typeof snapshotTypes;
+
+/**
+ * Reads an object from Clerk's Backend API (a user, organization or membership, in the same JSON shape
+ * webhooks carry) as if it were an `*.updated` event at its own `updated_at`, so a backfill goes
+ * through the same validation and version guards as webhooks. Throws `InvalidEventError`.
+ */
+export function snapshotEvent(kind: SnapshotKind, data: unknown): { event: HandledEvent; version: number } {
+  const type = snapshotTypes[kind];
+  const parsed = handledEvents[type].schema.safeParse(data);
+  if (!parsed.success) throw new InvalidEventError(`${kind} snapshot: ${describeIssues(parsed.error)}`);
+  return { event: { type, data: parsed.data } as HandledEvent, version: parsed.data.updated_at };
+}
