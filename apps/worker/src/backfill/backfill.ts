@@ -106,7 +106,14 @@ async function backfillType(
 
   let next: Promise<Page> | undefined = fetchFrom(position);
   while (next) {
-    const page: Page = await next;
+    let page: Page;
+    try {
+      page = await next;
+    } catch (error) {
+      // Interrupted while the next page was in flight: everything written so far is checkpointed.
+      if (signal?.aborted) break;
+      throw error;
+    }
     const last: boolean = page.items.length < limit;
     // Fetch ahead while this page is written. A rejected prefetch is handled when awaited.
     next = last || signal?.aborted ? undefined : fetchFrom(page.next);

@@ -14,6 +14,7 @@ function eta(seconds: number): string {
 }
 
 interface Line {
+  lastText?: string;
   total: number | undefined;
   done: number;
   startedDone: number;
@@ -59,14 +60,16 @@ export function createProgress(
       if (tty) stream.write(`\r\x1b[2K${render(name, line)}`);
       else if (now - line.lastPrint >= intervalMs) {
         line.lastPrint = now;
-        stream.write(`${render(name, line)}\n`);
+        line.lastText = render(name, line);
+        stream.write(`${line.lastText}\n`);
       }
     },
     finish(name, note) {
       const line = lines.get(name);
       if (!line) return;
       const text = `${render(name, line)}${note ? ` — ${note}` : ''}`;
-      stream.write(tty ? `\r\x1b[2K${text}\n` : `${text}\n`);
+      if (tty) stream.write(`\r\x1b[2K${text}\n`);
+      else if (text !== line.lastText) stream.write(`${text}\n`);
     },
   };
 }

@@ -33,8 +33,15 @@ async function main(): Promise<number> {
     console.error(`${(error as Error).message}\n\n${usage}`);
     return 2;
   }
-  const env = readWorkerEnv();
-  const clerk = readClerkApiEnv();
+  let env: ReturnType<typeof readWorkerEnv>;
+  let clerk: ReturnType<typeof readClerkApiEnv>;
+  try {
+    env = readWorkerEnv();
+    clerk = readClerkApiEnv();
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  }
   const controller = new AbortController();
   const stop = () => {
     console.error('\nstopping after the current page; run again to resume');

@@ -33,8 +33,15 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  const env = readWorkerEnv();
-  const clerk = readClerkApiEnv();
+  let env: ReturnType<typeof readWorkerEnv>;
+  let clerk: ReturnType<typeof readClerkApiEnv>;
+  try {
+    env = readWorkerEnv();
+    clerk = readClerkApiEnv();
+  } catch (error) {
+    console.error((error as Error).message);
+    return 1;
+  }
   const database = await openDatabase(env.db);
   try {
     await migrateToLatest(database.db, env.db.schema);
