@@ -1,4 +1,4 @@
-import { type DbConfig, readDbConfig } from '@clerk-sync/db';
+import { type DbConfig, type PrivacyOptions, readDbConfig, readPrivacyOptions } from '@clerk-sync/db';
 import { DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
 import { z } from 'zod';
 
@@ -18,10 +18,14 @@ const schema = z.object({
   WORKER_STALLED_INTERVAL_MS: int(30_000, 500),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
   DEAD_LETTER_SWEEP_MS: int(30_000, 100),
+  SCRUB_COMPLETED_JOBS: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
-export type WorkerEnv = z.infer<typeof schema> & { db: DbConfig };
+export type WorkerEnv = z.infer<typeof schema> & { db: DbConfig; privacy: PrivacyOptions };
 
 /** Parses the worker's configuration once; throws one message naming every bad variable. */
 export function readWorkerEnv(env: Record<string, string | undefined> = process.env): WorkerEnv {
@@ -30,11 +34,18 @@ export function readWorkerEnv(env: Record<string, string | undefined> = process.
     ? []
     : result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
   let db: DbConfig | undefined;
+  let privacy: PrivacyOptions | undefined;
   try {
     db = readDbConfig(env);
   } catch (error) {
     problems.push(`  ${(error as Error).message}`);
   }
-  if (!result.success || !db) throw new Error(`invalid worker configuration:\n${problems.join('\n')}`);
-  return { ...result.data, db };
+  try {
+    privacy = readPrivacyOptions(env);
+  } catch (error) {
+    problems.push(`  ${(error as Error).message}`);
+  }
+  if (!result.success || !db || !privacy)
+    throw new Error(`invalid worker configuration:\n${problems.join('\n')}`);
+  return { ...result.data, db, privacy };
 }

@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
 import { DeadLetters } from './dead-letters.js';
 import type { WorkerEnv } from './env.js';
+import { isScrubbed, JobScrubber } from './job-scrubber.js';
 import type { Logger } from './logger.js';
 
 export interface WorkerHooks {
@@ -53,7 +54,7 @@ export async function startWorker(
   const batcher = new Batcher({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
-    apply: (events) => applyEvents(database.db, events),
+    apply: (events) => applyEvents(database.db, events, { privacy: env.privacy }),
     onBatch: (report) => {
       logger.info(
         {
@@ -68,15 +69,22 @@ export async function startWorker(
     },
   });
 
+  const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, deadLetters.queue) : undefined;
+
   const process = async (job: Job): Promise<ApplyOutcome> => {
+    // Scrubbed only after its event committed: a stalled job picked up again has nothing left to do.
+    if (isScrubbed(job.data)) return 'duplicate';
+    let payload: ReturnType<typeof parseJobPayload>;
     let event: ReturnType<typeof prepareEvent>;
     try {
-      event = prepareEvent(parseJobPayload(job.data));
+      payload = parseJobPayload(job.data);
+      event = prepareEvent(payload);
     } catch (error) {
       if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
       throw error;
     }
     const outcome = await batcher.submit(event);
+    await scrubber?.scrub(job, payload);
     logger.debug(
       { svixId: event.svixId, eventType: event.type, entityId: event.entityId, outcome },
       'event done',
@@ -138,6 +146,7 @@ export async function startWorker(
       await worker.close();
       await batcher.drain();
       await deadLetters.close();
+      scrubber?.close();
       connection.disconnect();
       await database.close();
     })();

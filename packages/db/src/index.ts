@@ -1,7 +1,21 @@
-export { type ApplyOutcome, type ApplyResult, applyChanges, applyEvents } from './apply/apply-events.js';
-export type { EntityChange } from './apply/entity-change.js';
-export { entityTables, membershipTable, organizationTable, userTable } from './apply/entity-tables.js';
-export { changeFor, handlers, tombstone } from './apply/handlers.js';
+export {
+  type ApplyOptions,
+  type ApplyOutcome,
+  type ApplyResult,
+  applyChanges,
+  applyEvents,
+} from './apply/apply-events.js';
+export type { Change, EntityChange, MessageChange } from './apply/entity-change.js';
+export {
+  type EntityTable,
+  type EntityTableName,
+  entityTables,
+  membershipTable,
+  organizationTable,
+  userTable,
+} from './apply/entity-tables.js';
+export { changeFor, entityChangeFor, handlers, tombstone } from './apply/handlers.js';
+export { defaultPrivacy, type PrivacyOptions, readPrivacyOptions } from './apply/privacy.js';
 export type { Database } from './database.js';
 export {
   assertSchemaName,

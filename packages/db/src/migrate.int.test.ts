@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEvents } from './apply/apply-events.js';
 import { readDbConfig } from './db-config.js';
 import { migrateToLatest } from './migrate.js';
+import { migrations } from './migrations/index.js';
 import { type ClerkDatabase, openDatabase } from './open-database.js';
 import { backends, openTestDatabase, testDatabaseUrl, uniqueSchema } from './testing/test-database.js';
 
@@ -22,7 +23,7 @@ describe('migrateToLatest on postgres', () => {
     try {
       const results = await Promise.all(opened.map((o) => migrateToLatest(o.db, schema)));
       const appliedCounts = results.map((r) => r.applied.length).sort();
-      expect(appliedCounts).toEqual([0, 0, 3]);
+      expect(appliedCounts).toEqual([0, 0, Object.keys(migrations).length]);
       expect((await migrateToLatest(opened[0]?.db as ClerkDatabase['db'], schema)).applied).toEqual([]);
       const tables = await sql<{ table_name: string }>`
         SELECT table_name FROM information_schema.tables WHERE table_schema = ${schema} ORDER BY table_name`.execute(
@@ -59,7 +60,9 @@ describe('embedded PGlite', () => {
       expect(config.databaseUrl).toBeUndefined();
       const first = await openDatabase(config);
       expect(first.kind).toBe('pglite');
-      expect((await migrateToLatest(first.db, config.schema)).applied).toHaveLength(3);
+      expect((await migrateToLatest(first.db, config.schema)).applied).toHaveLength(
+        Object.keys(migrations).length,
+      );
       const entity: FactoryEntity = { kind: 'user', id: 'user_disk', createdAt: 1_700_000_000_000 };
       await applyEvents(first.db, [
         prepareEvent({

@@ -36,6 +36,14 @@ export const userDataSchema = z.object({
   banned: z.boolean().nullish(),
   locked: z.boolean().nullish(),
   public_metadata: metadata,
+  private_metadata: metadata,
+  primary_phone_number_id: text,
+  phone_numbers: z
+    .array(z.object({ id: z.string(), phone_number: z.string() }))
+    .nullish()
+    .transform((list) => list ?? []),
+  external_accounts: z.array(z.record(z.string(), z.unknown())).nullish(),
+  web3_wallets: z.array(z.record(z.string(), z.unknown())).nullish(),
 });
 
 export const deletedObjectSchema = z.object({
@@ -80,3 +88,147 @@ export type UserData = z.infer<typeof userDataSchema>;
 export type DeletedObjectData = z.infer<typeof deletedObjectSchema>;
 export type OrganizationData = z.infer<typeof organizationDataSchema>;
 export type MembershipData = z.infer<typeof membershipDataSchema>;
+
+// ---- the other event types -------------------------------------------------------------------
+// Fields that some example or legacy payloads omit are nullish; ids and updated_at are required
+// wherever the object has a lifecycle, because ordering depends on them.
+
+const id = z.string().min(1);
+
+export const sessionDataSchema = z.object({
+  id,
+  user_id: z.string().min(1),
+  client_id: text,
+  status: z.string().min(1),
+  last_active_organization_id: text,
+  last_active_at: epochMs.nullish(),
+  expire_at: epochMs.nullish(),
+  abandon_at: epochMs.nullish(),
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+export const invitationDataSchema = z.object({
+  id,
+  organization_id: text,
+  email_address: text,
+  user_id: text,
+  role: z.string().transform(normaliseRole).nullish(),
+  role_name: text,
+  status: text,
+  expires_at: epochMs.nullish(),
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+export const domainDataSchema = z.object({
+  id,
+  organization_id: text,
+  name: text,
+  enrollment_mode: text,
+  verification: z.object({ status: text }).nullish(),
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+const permissionShape = {
+  id,
+  key: text,
+  name: text,
+  description: text,
+  type: text,
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+};
+export const permissionDataSchema = z.object(permissionShape);
+
+export const roleDataSchema = z.object({
+  id,
+  key: text,
+  name: text,
+  description: text,
+  is_creator_eligible: z.boolean().nullish(),
+  permissions: z.array(z.object({ key: z.string() })).nullish(),
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+export const waitlistEntryDataSchema = z.object({
+  id,
+  email_address: text,
+  status: text,
+  is_locked: z.boolean().nullish(),
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+const payer = z.object({ id: text, user_id: text, organization_id: text }).nullish();
+
+export const subscriptionDataSchema = z.object({
+  id,
+  status: text,
+  payer_id: text,
+  payer,
+  latest_payment_id: text,
+  active_at: epochMs.nullish(),
+  canceled_at: epochMs.nullish(),
+  ended_at: epochMs.nullish(),
+  past_due_at: epochMs.nullish(),
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+export const subscriptionItemDataSchema = z.object({
+  id,
+  subscription_id: text,
+  status: text,
+  plan_id: text,
+  plan: z.object({ slug: text, name: text, amount: z.number().nullish(), currency: text }).nullish(),
+  interval: text,
+  is_free_trial: z.boolean().nullish(),
+  period_start: epochMs.nullish(),
+  period_end: epochMs.nullish(),
+  payer,
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+export const paymentAttemptDataSchema = z.object({
+  id,
+  payment_id: text,
+  status: text,
+  charge_type: text,
+  payer,
+  totals: z.object({ grand_total: z.object({ amount: z.number(), currency: text }).nullish() }).nullish(),
+  paid_at: epochMs.nullish(),
+  failed_at: epochMs.nullish(),
+  failed_reason: z.unknown().optional(),
+  billing_date: epochMs.nullish(),
+  created_at: epochMs.nullish(),
+  updated_at: epochMs,
+});
+
+export const emailDataSchema = z.object({
+  id,
+  user_id: text,
+  email_address_id: text,
+  to_email_address: text,
+  slug: text,
+  status: text,
+  subject: text,
+  body: text,
+  body_plain: text,
+  delivered_by_clerk: z.boolean().nullish(),
+});
+
+export const smsDataSchema = z.object({
+  id,
+  user_id: text,
+  phone_number_id: text,
+  to_phone_number: text,
+  slug: text,
+  status: text,
+  message: text,
+  delivered_by_clerk: z.boolean().nullish(),
+  created_at: epochMs.nullish(),
+});

@@ -1,4 +1,10 @@
-import { applyChanges, changeFor, type Database, type EntityChange } from '@clerk-sync/db';
+import {
+  applyChanges,
+  type Database,
+  type EntityChange,
+  entityChangeFor,
+  type PrivacyOptions,
+} from '@clerk-sync/db';
 import { InvalidEventError, snapshotEvent } from '@clerk-sync/events';
 import type { Kysely, Transaction } from 'kysely';
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
@@ -16,6 +22,8 @@ export interface BackfillOptions {
   signal?: AbortSignal;
   progress?: Progress;
   sources?: readonly Source[];
+  /** What to keep of personal data; the worker's settings. */
+  privacy?: PrivacyOptions;
   /** Called with the id of each object that fails validation (never its content). */
   onInvalid?: (name: string, id: string, reason: string) => void;
 }
@@ -124,7 +132,7 @@ async function backfillType(
     for (const item of page.items) {
       try {
         const { event, version } = snapshotEvent(source.kind, item);
-        changes.push(changeFor(event, version));
+        changes.push(entityChangeFor(event, version, options.privacy));
       } catch (error) {
         if (!(error instanceof InvalidEventError)) throw error;
         summary.invalid += 1;
@@ -132,9 +140,11 @@ async function backfillType(
       }
     }
     seen += page.items.length;
-    const outcomes = await applyChanges(db, changes, (trx) =>
-      saveCheckpoint(trx, source.name, page.next, seen, total ?? null, last),
-    );
+    const outcomes = await applyChanges(db, changes, {
+      privacy: options.privacy,
+      source: 'backfill',
+      alsoInTransaction: (trx) => saveCheckpoint(trx, source.name, page.next, seen, total ?? null, last),
+    });
     position = page.next;
     summary.pages += 1;
     summary.fetched += page.items.length;

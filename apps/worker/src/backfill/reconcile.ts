@@ -1,10 +1,11 @@
 import {
   applyChanges,
-  changeFor,
   type Database,
   type EntityChange,
+  entityChangeFor,
   membershipTable,
   organizationTable,
+  type PrivacyOptions,
   tombstone,
   userTable,
 } from '@clerk-sync/db';
@@ -17,6 +18,7 @@ import { sources as allSources, type Json, type Position, type Source } from './
 export interface ReconcileOptions {
   db: Kysely<Database>;
   api: ClerkApi;
+  privacy?: PrivacyOptions;
   /** Without it, only report. */
   apply?: boolean;
   pageSize?: number;
@@ -99,7 +101,7 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
         if (row?.deleted) continue;
         try {
           const { event, version } = snapshotEvent(source.kind, item);
-          fixes.push(changeFor(event, version));
+          fixes.push(entityChangeFor(event, version, options.privacy));
         } catch (error) {
           if (!(error instanceof InvalidEventError)) throw error;
         }
@@ -120,7 +122,10 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
         ...drift.gone.map((id) => tombstone(table, id, Math.max(now, local.get(id)?.version ?? 0))),
       ];
       for (let i = 0; i < all.length; i += 500) {
-        const outcomes = await applyChanges(options.db, all.slice(i, i + 500));
+        const outcomes = await applyChanges(options.db, all.slice(i, i + 500), {
+          privacy: options.privacy,
+          source: 'reconcile',
+        });
         drift.applied += outcomes.filter((o) => o === 'applied').length;
       }
     }

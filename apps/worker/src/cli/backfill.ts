@@ -63,6 +63,7 @@ async function main(): Promise<number> {
     const summary = await runBackfill({
       db: database.db,
       api,
+      privacy: env.privacy,
       restart,
       pageSize: clerk.BACKFILL_PAGE_SIZE,
       signal: controller.signal,

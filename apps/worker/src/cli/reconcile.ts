@@ -54,6 +54,7 @@ async function main(): Promise<number> {
     const report = await runReconcile({
       db: database.db,
       api,
+      privacy: env.privacy,
       apply: values.apply,
       pageSize: clerk.BACKFILL_PAGE_SIZE,
       progress: createProgress(process.stderr),

@@ -1,16 +1,22 @@
 import type { PreparedEvent } from '@clerk-sync/events';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
-import type { EntityChange } from './entity-change.js';
+import type { EntityChange, MessageChange } from './entity-change.js';
 import { buildEntitySql, type EntitySql } from './entity-sql.js';
-import { type EntityTable, entityTables } from './entity-tables.js';
+import { type EntityTable, entityTables, userTable } from './entity-tables.js';
+import { eraseUserTraces } from './erasure.js';
 import { changeFor } from './handlers.js';
+import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 
 export type ApplyOutcome = 'applied' | 'stale' | 'duplicate' | 'ignored';
 
 export interface ApplyResult {
   svixId: string;
   outcome: ApplyOutcome;
+}
+
+export interface ApplyOptions {
+  privacy?: PrivacyOptions;
 }
 
 const sqlByTable = new Map<EntityTable['name'], EntitySql>(
@@ -27,9 +33,21 @@ const RECORD_OUTCOMES = `UPDATE "webhook_events" AS w SET "outcome" = x."outcome
 FROM jsonb_to_recordset($1::jsonb) AS x("svix_id" text, "outcome" text)
 WHERE w."svix_id" = x."svix_id"`;
 
+const INSERT_MESSAGES = `INSERT INTO "messages" ("id", "kind", "user_id", "address_id", "slug", "status", "delivered_by_clerk",
+  "to_address", "subject", "body", "created_at", "svix_id")
+SELECT "id", "kind", "user_id", "address_id", "slug", "status", "delivered_by_clerk", "to_address", "subject", "body",
+  "created_at", "svix_id"
+FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "kind" text, "user_id" text, "address_id" text, "slug" text,
+  "status" text, "delivered_by_clerk" boolean, "to_address" text, "subject" text, "body" text,
+  "created_at" timestamptz, "svix_id" text)
+ON CONFLICT ("id") DO NOTHING
+RETURNING "id"`;
+
 interface Pending {
   /** Whose outcome this is: a svix-id, or a snapshot's position. */
   key: string;
+  /** Stored as `last_event_id`: the svix-id, or `backfill` / `reconcile`. */
+  eventId: string;
   change: EntityChange;
   /** Position in the batch: among equal versions, the later arrival wins. */
   index: number;
@@ -39,7 +57,7 @@ interface Pending {
  * Applies a batch of deliveries in one transaction and reports each one's outcome, in input order.
  *
  * - `duplicate`: its svix-id is already in the inbox (or earlier in this batch); nothing else happens.
- * - `ignored`: a type we do not sync; recorded in the inbox only.
+ * - `ignored`: a type this version does not know; recorded in the inbox only.
  * - `applied`: the row now reflects it.
  * - `stale`: an equal-or-newer version, or a tombstone, was already there (or arrived in the same
  *   batch); the row is unchanged except for immutable facts it lacked.
@@ -53,8 +71,10 @@ interface Pending {
 export async function applyEvents(
   db: Kysely<Database>,
   events: readonly PreparedEvent[],
+  options: ApplyOptions = {},
 ): Promise<ApplyResult[]> {
   if (events.length === 0) return [];
+  const privacy = options.privacy ?? defaultPrivacy;
   const outcomes = new Map<string, ApplyOutcome>();
   const firstSeen = new Map<string, PreparedEvent>();
   for (const event of events) if (!firstSeen.has(event.svixId)) firstSeen.set(event.svixId, event);
@@ -62,18 +82,18 @@ export async function applyEvents(
   await db.transaction().execute(async (trx) => {
     const fresh = await insertInbox(trx, [...firstSeen.values()]);
     const pending: Pending[] = [];
+    const messages: Array<{ key: string; change: MessageChange }> = [];
     for (const event of fresh) {
       if (event.handled === null || event.version === null) {
         outcomes.set(event.svixId, 'ignored');
-      } else {
-        pending.push({
-          key: event.svixId,
-          change: changeFor(event.handled, event.version),
-          index: pending.length,
-        });
+        continue;
       }
+      const change = changeFor(event.handled, event.version, privacy);
+      if (change.kind === 'message') messages.push({ key: event.svixId, change });
+      else pending.push({ key: event.svixId, eventId: event.svixId, change, index: pending.length });
     }
-    await writeChanges(trx, pending, outcomes);
+    await writeChanges(trx, pending, outcomes, privacy);
+    if (messages.length > 0) await writeMessages(trx, messages, outcomes);
     const recorded = fresh.map((e) => ({ svix_id: e.svixId, outcome: outcomes.get(e.svixId) ?? 'stale' }));
     await run(trx, RECORD_OUTCOMES, recorded);
   });
@@ -84,6 +104,30 @@ export async function applyEvents(
     reported.add(svixId);
     return { svixId, outcome: first ? (outcomes.get(svixId) ?? 'duplicate') : 'duplicate' };
   });
+}
+
+/**
+ * Applies entity changes that did not come through the inbox — Backend API snapshots from a backfill,
+ * tombstones from a reconcile — with the same version guards, in one transaction. `alsoInTransaction`
+ * runs inside it, so that a caller's checkpoint commits with the rows or not at all.
+ * Returns `applied` or `stale` per change, in input order.
+ */
+export async function applyChanges(
+  db: Kysely<Database>,
+  changes: readonly EntityChange[],
+  options: ApplyOptions & {
+    source?: string;
+    alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>;
+  } = {},
+): Promise<Array<'applied' | 'stale'>> {
+  const outcomes = new Map<string, ApplyOutcome>();
+  const eventId = options.source ?? 'backfill';
+  const pending = changes.map((change, index) => ({ key: String(index), eventId, change, index }));
+  await db.transaction().execute(async (trx) => {
+    await writeChanges(trx, pending, outcomes, options.privacy ?? defaultPrivacy);
+    await options.alsoInTransaction?.(trx);
+  });
+  return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));
 }
 
 async function insertInbox(trx: Transaction<Database>, events: PreparedEvent[]): Promise<PreparedEvent[]> {
@@ -100,34 +144,15 @@ async function insertInbox(trx: Transaction<Database>, events: PreparedEvent[]):
   return events.filter((e) => inserted.has(e.svixId));
 }
 
-/**
- * Applies entity changes that did not come through the inbox — Backend API snapshots from a backfill,
- * tombstones from a reconcile — with the same version guards, in one transaction. `alsoInTransaction`
- * runs inside it, so that a caller's checkpoint commits with the rows or not at all.
- * Returns `applied` or `stale` per change, in input order.
- */
-export async function applyChanges(
-  db: Kysely<Database>,
-  changes: readonly EntityChange[],
-  alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>,
-): Promise<Array<'applied' | 'stale'>> {
-  const outcomes = new Map<string, ApplyOutcome>();
-  const pending = changes.map((change, index) => ({ key: String(index), change, index }));
-  await db.transaction().execute(async (trx) => {
-    await writeChanges(trx, pending, outcomes);
-    await alsoInTransaction?.(trx);
-  });
-  return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));
-}
-
 async function writeChanges(
   trx: Transaction<Database>,
   pending: Pending[],
   outcomes: Map<string, ApplyOutcome>,
+  privacy: PrivacyOptions,
 ): Promise<void> {
   for (const table of entityTables) {
     const forTable = pending.filter((p) => p.change.table.name === table.name);
-    if (forTable.length > 0) await writeTable(trx, table, forTable, outcomes);
+    if (forTable.length > 0) await writeTable(trx, table, forTable, outcomes, privacy);
   }
 }
 
@@ -136,6 +161,7 @@ async function writeTable(
   table: EntityTable,
   pending: Pending[],
   outcomes: Map<string, ApplyOutcome>,
+  privacy: PrivacyOptions,
 ): Promise<void> {
   const statements = sqlByTable.get(table.name);
   if (!statements) throw new Error(`no SQL for table ${table.name}`);
@@ -158,12 +184,20 @@ async function writeTable(
 
   const applied = new Set<string>();
   if (upserts.length > 0) {
-    const rows = upserts.map((p) => rowOf(table, p.change));
+    const rows = upserts.map((p) => rowOf(table, p));
     for (const r of await run<{ id: string }>(trx, statements.upsert, rows)) applied.add(r.id);
   }
   if (deletes.length > 0) {
-    const rows = deletes.map((p) => ({ ...rowOf(table, p.change), deleted_at: p.change.deletedAt ?? null }));
-    for (const r of await run<{ id: string }>(trx, statements.tombstone, rows)) applied.add(r.id);
+    const isUser = table.name === userTable.name;
+    if (isUser)
+      await eraseUserTraces(
+        trx,
+        deletes.map((p) => p.change.id),
+      );
+    const statement =
+      isUser && privacy.userDeletion === 'hard' ? statements.hardDelete : statements.tombstone;
+    const rows = deletes.map((p) => ({ ...rowOf(table, p), deleted_at: p.change.deletedAt ?? null }));
+    for (const r of await run<{ id: string }>(trx, statement, rows)) applied.add(r.id);
   }
 
   const stale = [...losers];
@@ -175,8 +209,25 @@ async function writeTable(
   const fills = stale
     .filter((p) => table.immutable.some((c) => p.change.values[c] != null))
     .sort(byId)
-    .map((p) => rowOf(table, p.change));
+    .map((p) => rowOf(table, p));
   if (fills.length > 0) await run(trx, statements.fillImmutable, fills);
+}
+
+async function writeMessages(
+  trx: Transaction<Database>,
+  messages: Array<{ key: string; change: MessageChange }>,
+  outcomes: Map<string, ApplyOutcome>,
+): Promise<void> {
+  const rows = messages
+    .map(({ key, change }) => ({ id: change.id, svix_id: key, ...change.values }))
+    .sort((a, b) => (a.id < b.id ? -1 : 1));
+  const inserted = new Set((await run<{ id: string }>(trx, INSERT_MESSAGES, rows)).map((r) => r.id));
+  const claimed = new Set<string>();
+  for (const { key, change } of messages) {
+    const first = inserted.has(change.id) && !claimed.has(change.id);
+    claimed.add(change.id);
+    outcomes.set(key, first ? 'applied' : 'stale');
+  }
 }
 
 /** Deletes are final, so they beat upserts; otherwise the higher version wins, ties to the later arrival. */
@@ -188,8 +239,9 @@ function beats(challenger: Pending, current: Pending): boolean {
   return challenger.index > current.index;
 }
 
-function rowOf(table: EntityTable, change: EntityChange): Record<string, unknown> {
-  const row: Record<string, unknown> = { id: change.id, version: change.version };
+function rowOf(table: EntityTable, p: Pending): Record<string, unknown> {
+  const { change } = p;
+  const row: Record<string, unknown> = { id: change.id, version: change.version, last_event_id: p.eventId };
   for (const column of Object.keys(table.columns)) {
     const erased = change.kind === 'delete' && table.personal.includes(column);
     row[column] = erased ? null : (change.values[column] ?? null);

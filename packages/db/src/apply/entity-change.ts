@@ -14,6 +14,26 @@ export interface EntityChange {
   deletedAt?: string;
 }
 
+/** An `email.created` or `sms.created`: one append-only row in `messages`. */
+export interface MessageChange {
+  kind: 'message';
+  id: string;
+  values: {
+    kind: 'email' | 'sms';
+    user_id: string | null;
+    address_id: string | null;
+    slug: string | null;
+    status: string | null;
+    delivered_by_clerk: boolean | null;
+    to_address: string | null;
+    subject: string | null;
+    body: string | null;
+    created_at: string | null;
+  };
+}
+
+export type Change = EntityChange | MessageChange;
+
 /** Epoch ms → ISO string for a `timestamptz` column; null stays null. */
 export function iso(ms: number | null | undefined): string | null {
   return typeof ms === 'number' ? new Date(ms).toISOString() : null;

@@ -1,15 +1,17 @@
 import type { EntityTable } from './entity-tables.js';
 
 /**
- * The three statements that write a synced table, built once per table. Rows arrive as one jsonb
- * array parameter (`$1`), so a batch is one round trip per statement whatever its size, on Postgres
- * and PGlite alike. The version guard lives here and nowhere else.
+ * The statements that write a synced table, built once per table. Rows arrive as one jsonb array
+ * parameter (`$1`), so a batch is one round trip per statement whatever its size, on Postgres and
+ * PGlite alike. The version guard lives here and nowhere else.
  */
 export interface EntitySql {
-  /** Insert or update live rows; skips rows that are tombstoned or newer. Returns applied ids. */
+  /** Insert or update live rows; skips rows that are tombstoned, hard-deleted or newer. Returns applied ids. */
   upsert: string;
   /** Write tombstones: delete-payload values, personal columns null. Returns applied ids. */
   tombstone: string;
+  /** `USER_DELETION=hard`: remove the rows, keep a minimal entry in `tombstones`. Returns applied ids. */
+  hardDelete: string;
   /** Fill immutable facts that a row still lacks, from events that were otherwise stale. */
   fillImmutable: string;
 }
@@ -23,28 +25,40 @@ export function buildEntitySql(table: EntityTable): EntitySql {
       '"id" text',
       ...data.map((c) => `${q(c)} ${table.columns[c]}`),
       '"version" bigint',
+      '"last_event_id" text',
       ...extra,
     ].join(', ')})`;
   const keep = (c: string) =>
     table.immutable.includes(c)
       ? `${q(c)} = COALESCE(t.${q(c)}, excluded.${q(c)})`
       : `${q(c)} = excluded.${q(c)}`;
-  const insertCols = ['id', ...data, 'version'].map(q).join(', ');
+  const insertCols = ['id', ...data, 'version', 'last_event_id'].map(q).join(', ');
+  const bookkeeping = ['"version" = excluded."version"', '"last_event_id" = excluded."last_event_id"'];
+  const notHardDeleted = `NOT EXISTS (SELECT 1 FROM "tombstones" tb WHERE tb."entity" = '${table.name}' AND tb."id" = x."id")`;
 
   const upsert = `INSERT INTO ${q(table.name)} AS t (${insertCols})
 SELECT ${insertCols} FROM ${recordset([])}
-ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), '"version" = excluded."version"'].join(', ')}
+WHERE ${notHardDeleted}
+ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping].join(', ')}
 WHERE t."deleted_at" IS NULL AND t."version" <= excluded."version"
 RETURNING "id"`;
 
   const tombstone = `INSERT INTO ${q(table.name)} AS t (${insertCols}, "deleted_at")
 SELECT ${insertCols}, "deleted_at" FROM ${recordset(['"deleted_at" timestamptz'])}
-ON CONFLICT ("id") DO UPDATE SET ${[
-    ...data.map(keep),
-    '"version" = excluded."version"',
-    '"deleted_at" = excluded."deleted_at"',
-  ].join(', ')}
+WHERE ${notHardDeleted}
+ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping, '"deleted_at" = excluded."deleted_at"'].join(', ')}
 WHERE t."deleted_at" IS NULL OR t."version" < excluded."version"
+RETURNING "id"`;
+
+  const hardDelete = `WITH removed AS (
+  DELETE FROM ${q(table.name)} AS t USING jsonb_to_recordset($1::jsonb) AS d("id" text) WHERE t."id" = d."id"
+)
+INSERT INTO "tombstones" ("entity", "id", "deleted_at", "version", "last_event_id")
+SELECT '${table.name}', "id", "deleted_at", "version", "last_event_id"
+FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "deleted_at" timestamptz, "version" bigint, "last_event_id" text)
+ON CONFLICT ("entity", "id") DO UPDATE SET "deleted_at" = excluded."deleted_at", "version" = excluded."version",
+  "last_event_id" = excluded."last_event_id"
+WHERE "tombstones"."version" < excluded."version"
 RETURNING "id"`;
 
   const immutable = table.immutable;
@@ -54,5 +68,5 @@ RETURNING "id"`;
 FROM ${recordset([])}
 WHERE t."id" = x."id" AND (${immutable.map((c) => `(t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`).join(' OR ')})`;
 
-  return { upsert, tombstone, fillImmutable };
+  return { upsert, tombstone, hardDelete, fillImmutable };
 }

@@ -1,100 +1,315 @@
 import type { HandledEvent, HandledEventType } from '@clerk-sync/events';
-import { type EntityChange, iso } from './entity-change.js';
-import { membershipTable, organizationTable, userTable } from './entity-tables.js';
+import { type Change, type EntityChange, iso, type MessageChange } from './entity-change.js';
+import {
+  domainTable,
+  type EntityTable,
+  invitationTable,
+  membershipTable,
+  organizationTable,
+  paymentAttemptTable,
+  permissionTable,
+  roleTable,
+  sessionTable,
+  subscriptionItemTable,
+  subscriptionTable,
+  userTable,
+  waitlistEntryTable,
+} from './entity-tables.js';
+import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 
 type EventOf<T extends HandledEventType> = Extract<HandledEvent, { type: T }>;
+type DataOf<T extends HandledEventType> = EventOf<T>['data'];
 
 /** Turns one validated event, with its ordering version, into the row change it implies. */
-export type Handler<T extends HandledEventType> = (event: EventOf<T>, version: number) => EntityChange;
+export type Handler<T extends HandledEventType> = DataHandler<DataOf<T>>;
 
-type UserData = EventOf<'user.created'>['data'];
-type OrganizationData = EventOf<'organization.created'>['data'];
-type MembershipData = EventOf<'organizationMembership.created'>['data'];
-type DeletedData = EventOf<'user.deleted'>['data'];
+/** Typed by the data shape alone, so one function can serve every action of an object (created, updated…). */
+type DataHandler<D> = (event: { data: D }, version: number, privacy: PrivacyOptions) => Change;
 
-const upsertUser = (data: UserData, version: number): EntityChange => ({
-  table: userTable,
+const upsert = (
+  table: EntityTable,
+  id: string,
+  version: number,
+  values: Record<string, unknown>,
+): EntityChange => ({
+  table,
   kind: 'upsert',
-  id: data.id,
+  id,
   version,
-  values: {
-    email: data.email_addresses.find((e) => e.id === data.primary_email_address_id)?.email_address ?? null,
-    first_name: data.first_name ?? null,
-    last_name: data.last_name ?? null,
-    username: data.username ?? null,
-    image_url: data.image_url ?? null,
-    external_id: data.external_id ?? null,
-    created_at: iso(data.created_at),
-    updated_at: iso(data.updated_at),
-    last_sign_in_at: iso(data.last_sign_in_at),
-    last_active_at: iso(data.last_active_at),
-    banned: data.banned ?? null,
-    locked: data.locked ?? null,
-    public_metadata: data.public_metadata ?? null,
-  },
+  values,
 });
 
-const upsertOrganization = (data: OrganizationData, version: number): EntityChange => ({
-  table: organizationTable,
-  kind: 'upsert',
-  id: data.id,
-  version,
-  values: {
-    name: data.name,
-    slug: data.slug ?? null,
-    image_url: data.image_url ?? null,
-    created_by: data.created_by ?? null,
-    created_at: iso(data.created_at),
-    updated_at: iso(data.updated_at),
-    public_metadata: data.public_metadata ?? null,
-  },
-});
-
-const membershipValues = (data: MembershipData) => ({
-  organization_id: data.organization.id,
-  user_id: data.public_user_data.user_id,
-  role: data.role,
-  role_name: data.role_name ?? null,
-  permissions: data.permissions ?? null,
-  created_at: iso(data.created_at),
-  updated_at: iso(data.updated_at),
-});
-
-const upsertMembership = (data: MembershipData, version: number): EntityChange => ({
-  table: membershipTable,
-  kind: 'upsert',
-  id: data.id,
-  version,
-  values: membershipValues(data),
-});
-
-/** A tombstone keeps only what the delete event itself says; `applyEvents` nulls personal columns. */
+/** A tombstone keeps only what the delete event itself says; personal columns are nulled on write. */
 export const tombstone = (
-  table: EntityChange['table'],
+  table: EntityTable,
   id: string,
   version: number,
   values: Record<string, unknown> = {},
 ): EntityChange => ({ table, kind: 'delete', id, version, values, deletedAt: iso(version) ?? undefined });
 
+const userValues = (d: DataOf<'user.created'>, p: PrivacyOptions) => ({
+  email: d.email_addresses.find((e) => e.id === d.primary_email_address_id)?.email_address ?? null,
+  first_name: d.first_name ?? null,
+  last_name: d.last_name ?? null,
+  username: d.username ?? null,
+  image_url: d.image_url ?? null,
+  external_id: d.external_id ?? null,
+  created_at: iso(d.created_at),
+  updated_at: iso(d.updated_at),
+  last_sign_in_at: iso(d.last_sign_in_at),
+  last_active_at: iso(d.last_active_at),
+  banned: d.banned ?? null,
+  locked: d.locked ?? null,
+  public_metadata: d.public_metadata ?? null,
+  phone_number: p.storePhoneNumbers
+    ? (d.phone_numbers.find((n) => n.id === d.primary_phone_number_id)?.phone_number ?? null)
+    : null,
+  private_metadata: p.storePrivateMetadata ? (d.private_metadata ?? null) : null,
+  external_accounts: p.storeExternalAccounts ? (d.external_accounts ?? null) : null,
+  web3_wallets: p.storeWeb3Wallets ? (d.web3_wallets ?? null) : null,
+});
+
+const organizationValues = (d: DataOf<'organization.created'>) => ({
+  name: d.name,
+  slug: d.slug ?? null,
+  image_url: d.image_url ?? null,
+  created_by: d.created_by ?? null,
+  created_at: iso(d.created_at),
+  updated_at: iso(d.updated_at),
+  public_metadata: d.public_metadata ?? null,
+});
+
+const membershipValues = (d: DataOf<'organizationMembership.created'>) => ({
+  organization_id: d.organization.id,
+  user_id: d.public_user_data.user_id,
+  role: d.role,
+  role_name: d.role_name ?? null,
+  permissions: d.permissions ?? null,
+  created_at: iso(d.created_at),
+  updated_at: iso(d.updated_at),
+});
+
+const invitation: DataHandler<DataOf<'organizationInvitation.created'>> = ({ data: d }, v) =>
+  upsert(invitationTable, d.id, v, {
+    organization_id: d.organization_id ?? null,
+    email_address: d.email_address ?? null,
+    user_id: d.user_id ?? null,
+    role: d.role ?? null,
+    role_name: d.role_name ?? null,
+    status: d.status ?? null,
+    expires_at: iso(d.expires_at),
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const domain: DataHandler<DataOf<'organizationDomain.created'>> = ({ data: d }, v) =>
+  upsert(domainTable, d.id, v, {
+    organization_id: d.organization_id ?? null,
+    name: d.name ?? null,
+    enrollment_mode: d.enrollment_mode ?? null,
+    verification_status: d.verification?.status ?? null,
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const session: DataHandler<DataOf<'session.created'>> = ({ data: d }, v) =>
+  upsert(sessionTable, d.id, v, {
+    user_id: d.user_id,
+    client_id: d.client_id ?? null,
+    status: d.status,
+    last_active_organization_id: d.last_active_organization_id ?? null,
+    last_active_at: iso(d.last_active_at),
+    expire_at: iso(d.expire_at),
+    abandon_at: iso(d.abandon_at),
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const role: DataHandler<DataOf<'role.created'>> = ({ data: d }, v) =>
+  upsert(roleTable, d.id, v, {
+    key: d.key ?? null,
+    name: d.name ?? null,
+    description: d.description ?? null,
+    is_creator_eligible: d.is_creator_eligible ?? null,
+    permissions: d.permissions?.map((p) => p.key) ?? null,
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const permission: DataHandler<DataOf<'permission.created'>> = ({ data: d }, v) =>
+  upsert(permissionTable, d.id, v, {
+    key: d.key ?? null,
+    name: d.name ?? null,
+    description: d.description ?? null,
+    type: d.type ?? null,
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const waitlistEntry: DataHandler<DataOf<'waitlistEntry.created'>> = ({ data: d }, v) =>
+  upsert(waitlistEntryTable, d.id, v, {
+    email_address: d.email_address ?? null,
+    status: d.status ?? null,
+    is_locked: d.is_locked ?? null,
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+/** Clerk sends `""` for a payer without an organization. */
+const orNull = (s: string | null | undefined) => (s ? s : null);
+
+const subscription: DataHandler<DataOf<'subscription.created'>> = ({ data: d }, v) =>
+  upsert(subscriptionTable, d.id, v, {
+    status: d.status ?? null,
+    payer_id: d.payer_id ?? d.payer?.id ?? null,
+    user_id: orNull(d.payer?.user_id),
+    organization_id: orNull(d.payer?.organization_id),
+    latest_payment_id: d.latest_payment_id ?? null,
+    active_at: iso(d.active_at),
+    canceled_at: iso(d.canceled_at),
+    ended_at: iso(d.ended_at),
+    past_due_at: iso(d.past_due_at),
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const subscriptionItem: DataHandler<DataOf<'subscriptionItem.created'>> = ({ data: d }, v) =>
+  upsert(subscriptionItemTable, d.id, v, {
+    subscription_id: d.subscription_id ?? null,
+    status: d.status ?? null,
+    plan_id: d.plan_id ?? null,
+    plan_slug: d.plan?.slug ?? null,
+    plan_name: d.plan?.name ?? null,
+    amount: d.plan?.amount ?? null,
+    currency: d.plan?.currency ?? null,
+    interval: d.interval ?? null,
+    is_free_trial: d.is_free_trial ?? null,
+    user_id: orNull(d.payer?.user_id),
+    period_start: iso(d.period_start),
+    period_end: iso(d.period_end),
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const paymentAttempt: DataHandler<DataOf<'paymentAttempt.created'>> = ({ data: d }, v) =>
+  upsert(paymentAttemptTable, d.id, v, {
+    payment_id: d.payment_id ?? null,
+    status: d.status ?? null,
+    charge_type: d.charge_type ?? null,
+    user_id: orNull(d.payer?.user_id),
+    amount: d.totals?.grand_total?.amount ?? null,
+    currency: d.totals?.grand_total?.currency ?? null,
+    paid_at: iso(d.paid_at),
+    failed_at: iso(d.failed_at),
+    billing_date: iso(d.billing_date),
+    created_at: iso(d.created_at),
+    updated_at: iso(d.updated_at),
+  });
+
+const email: DataHandler<DataOf<'email.created'>> = ({ data: d }, v, p): MessageChange => ({
+  kind: 'message',
+  id: d.id,
+  values: {
+    kind: 'email',
+    user_id: d.user_id ?? null,
+    address_id: d.email_address_id ?? null,
+    slug: d.slug ?? null,
+    status: d.status ?? null,
+    delivered_by_clerk: d.delivered_by_clerk ?? null,
+    to_address: p.storeMessageContent ? (d.to_email_address ?? null) : null,
+    subject: p.storeMessageContent ? (d.subject ?? null) : null,
+    body: p.storeMessageContent ? (d.body_plain ?? d.body ?? null) : null,
+    created_at: iso(v),
+  },
+});
+
+const sms: DataHandler<DataOf<'sms.created'>> = ({ data: d }, v, p): MessageChange => ({
+  kind: 'message',
+  id: d.id,
+  values: {
+    kind: 'sms',
+    user_id: d.user_id ?? null,
+    address_id: d.phone_number_id ?? null,
+    slug: d.slug ?? null,
+    status: d.status ?? null,
+    delivered_by_clerk: d.delivered_by_clerk ?? null,
+    to_address: p.storeMessageContent ? (d.to_phone_number ?? null) : null,
+    subject: null,
+    body: p.storeMessageContent ? (d.message ?? null) : null,
+    created_at: iso(d.created_at ?? v),
+  },
+});
+
 /**
- * What each handled event type does, as a table rather than a switch: adding a type to
- * `handledEvents` without a handler here is a compile error.
+ * What each event type does, as a table rather than a switch: adding a type to `handledEvents`
+ * without a handler here is a compile error.
  */
 export const handlers = {
-  'user.created': (e, v) => upsertUser(e.data, v),
-  'user.updated': (e, v) => upsertUser(e.data, v),
-  'user.deleted': (e, v) =>
-    tombstone(userTable, e.data.id, v, { external_id: (e.data as DeletedData).external_id }),
-  'organization.created': (e, v) => upsertOrganization(e.data, v),
-  'organization.updated': (e, v) => upsertOrganization(e.data, v),
+  'user.created': (e, v, p) => upsert(userTable, e.data.id, v, userValues(e.data, p)),
+  'user.updated': (e, v, p) => upsert(userTable, e.data.id, v, userValues(e.data, p)),
+  'user.deleted': (e, v) => tombstone(userTable, e.data.id, v, { external_id: e.data.external_id ?? null }),
+  'organization.created': (e, v) => upsert(organizationTable, e.data.id, v, organizationValues(e.data)),
+  'organization.updated': (e, v) => upsert(organizationTable, e.data.id, v, organizationValues(e.data)),
   'organization.deleted': (e, v) => tombstone(organizationTable, e.data.id, v, { slug: e.data.slug ?? null }),
-  'organizationMembership.created': (e, v) => upsertMembership(e.data, v),
-  'organizationMembership.updated': (e, v) => upsertMembership(e.data, v),
+  'organizationMembership.created': (e, v) => upsert(membershipTable, e.data.id, v, membershipValues(e.data)),
+  'organizationMembership.updated': (e, v) => upsert(membershipTable, e.data.id, v, membershipValues(e.data)),
   'organizationMembership.deleted': (e, v) =>
     tombstone(membershipTable, e.data.id, v, membershipValues(e.data)),
+  'organizationInvitation.created': invitation,
+  'organizationInvitation.accepted': invitation,
+  'organizationInvitation.revoked': invitation,
+  'organizationDomain.created': domain,
+  'organizationDomain.updated': domain,
+  'organizationDomain.deleted': (e, v) => tombstone(domainTable, e.data.id, v),
+  'session.created': session,
+  'session.ended': session,
+  'session.removed': session,
+  'session.revoked': session,
+  'session.pending': session,
+  'role.created': role,
+  'role.updated': role,
+  'role.deleted': (e, v) => tombstone(roleTable, e.data.id, v),
+  'permission.created': permission,
+  'permission.updated': permission,
+  'permission.deleted': (e, v) => tombstone(permissionTable, e.data.id, v),
+  'waitlistEntry.created': waitlistEntry,
+  'waitlistEntry.updated': waitlistEntry,
+  'subscription.created': subscription,
+  'subscription.updated': subscription,
+  'subscription.active': subscription,
+  'subscription.pastDue': subscription,
+  'subscriptionItem.created': subscriptionItem,
+  'subscriptionItem.updated': subscriptionItem,
+  'subscriptionItem.active': subscriptionItem,
+  'subscriptionItem.canceled': subscriptionItem,
+  'subscriptionItem.upcoming': subscriptionItem,
+  'subscriptionItem.ended': subscriptionItem,
+  'subscriptionItem.abandoned': subscriptionItem,
+  'subscriptionItem.incomplete': subscriptionItem,
+  'subscriptionItem.pastDue': subscriptionItem,
+  'subscriptionItem.freeTrialEnding': subscriptionItem,
+  'paymentAttempt.created': paymentAttempt,
+  'paymentAttempt.updated': paymentAttempt,
+  'email.created': email,
+  'sms.created': sms,
 } satisfies { [T in HandledEventType]: Handler<T> };
 
 /** Dispatches through `handlers`; the cast is the one place TypeScript cannot follow the correlation. */
-export function changeFor(event: HandledEvent, version: number): EntityChange {
-  return (handlers[event.type] as Handler<HandledEventType>)(event, version);
+export function changeFor(
+  event: HandledEvent,
+  version: number,
+  privacy: PrivacyOptions = defaultPrivacy,
+): Change {
+  return (handlers[event.type] as Handler<HandledEventType>)(event, version, privacy);
+}
+
+/** `changeFor` for objects that are always entity rows (backfill snapshots of users, organizations, memberships). */
+export function entityChangeFor(
+  event: HandledEvent,
+  version: number,
+  privacy: PrivacyOptions = defaultPrivacy,
+): EntityChange {
+  const change = changeFor(event, version, privacy);
+  if (change.kind === 'message') throw new Error(`${event.type} is not an entity`);
+  return change;
 }

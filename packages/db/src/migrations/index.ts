@@ -2,6 +2,9 @@ import type { Migration } from 'kysely/migration';
 import * as createSyncedTables from './2026-11-24T0800-create-synced-tables.js';
 import * as createAnalyticsViews from './2026-11-24T0810-create-analytics-views.js';
 import * as createSyncState from './2026-11-24T0820-create-sync-state.js';
+import * as allEventTypes from './2026-11-24T0900-all-event-types.js';
+import * as createAuditLog from './2026-11-24T0910-create-audit-log.js';
+import * as moreAnalyticsViews from './2026-11-24T0920-more-analytics-views.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -11,4 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0800-create-synced-tables': createSyncedTables,
   '2026-11-24T0810-create-analytics-views': createAnalyticsViews,
   '2026-11-24T0820-create-sync-state': createSyncState,
+  '2026-11-24T0900-all-event-types': allEventTypes,
+  '2026-11-24T0910-create-audit-log': createAuditLog,
+  '2026-11-24T0920-more-analytics-views': moreAnalyticsViews,
 };
