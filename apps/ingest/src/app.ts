@@ -1,4 +1,6 @@
 import type { JobPayload, RawEvent } from '@clerk-sync/events';
+import { attributes, injectTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -22,6 +24,8 @@ export interface IngestDeps {
   isReady: () => Promise<boolean>;
   logger: Logger;
   bodyLimitBytes: number;
+  /** For the producer span's `messaging.destination.name`. */
+  queueName: string;
   /** Called once per webhook request, for metrics. */
   onOutcome?: (outcome: IngestOutcome, eventType: string | undefined, seconds: number) => void;
 }
@@ -49,6 +53,35 @@ const messages: Record<Exclude<IngestOutcome, EnqueueResult>, [ContentfulStatusC
 export function createIngestApp(deps: IngestDeps): Hono {
   const app = new Hono();
   const { logger } = deps;
+  const tracer = trace.getTracer('clerk-sync-ingest');
+
+  // One SERVER span per delivery, with HTTP semantic conventions; the producer span nests under it.
+  app.use('/webhooks/clerk', async (c, next) => {
+    await tracer.startActiveSpan(
+      spanNames.webhook,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': c.req.method,
+          'http.route': '/webhooks/clerk',
+          'url.path': '/webhooks/clerk',
+          'url.scheme': 'http',
+        },
+      },
+      async (span) => {
+        try {
+          await next();
+        } finally {
+          const status = c.res.status;
+          span.setAttribute('http.response.status_code', status);
+          const svixId = c.req.header('svix-id');
+          if (svixId) span.setAttribute(attributes.messageId, svixId);
+          if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        }
+      },
+    );
+  });
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) =>
@@ -101,14 +134,36 @@ export function createIngestApp(deps: IngestDeps): Hono {
       }
       if (!isRawEvent(parsed)) return finish('invalid_event');
       eventType = parsed.type;
+      const event = parsed;
+      trace.getActiveSpan()?.setAttribute(attributes.eventType, event.type);
 
-      try {
-        const result = await deps.enqueue({ v: 1, svixId, receivedAt: Date.now(), event: parsed });
-        return finish(result);
-      } catch (error) {
-        if (error instanceof EnqueueUnavailableError) return finish('unavailable');
-        throw error;
-      }
+      const produce = tracer.startActiveSpan(
+        spanNames.enqueue(deps.queueName),
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            [attributes.messagingSystem]: MESSAGING_SYSTEM,
+            [attributes.destination]: deps.queueName,
+            [attributes.operationType]: 'send',
+            [attributes.messageId]: svixId,
+            [attributes.eventType]: event.type,
+            [attributes.entityId]: typeof event.data.id === 'string' ? event.data.id : '',
+          },
+        },
+        async (span): Promise<IngestOutcome> => {
+          try {
+            return await deps.enqueue({ v: 1, svixId, receivedAt: Date.now(), event, trace: injectTrace() });
+          } catch (error) {
+            span.recordException(error as Error);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+            if (error instanceof EnqueueUnavailableError) return 'unavailable';
+            throw error;
+          } finally {
+            span.end();
+          }
+        },
+      );
+      return finish(await produce);
     },
   );
   app.all('/webhooks/clerk', (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));

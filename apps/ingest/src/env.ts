@@ -32,6 +32,10 @@ const schema = z.object({
   DEDUPE_WINDOW_SECONDS: int(24 * 3600, 1),
   DEDUPE_MAX_JOBS: int(200_000, 1),
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
+  ADMIN_PORT: int(3001, 0),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_USERNAME: z.string().optional(),
+  ADMIN_PASSWORD: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -13,7 +13,14 @@ const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', REDIS_URL: redisUrl, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      REDIS_URL: redisUrl,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => {

@@ -1,18 +1,26 @@
+import { DeadLetters } from '@clerk-sync/events/dead-letters';
 import { type ServerType, serve } from '@hono/node-server';
-import { Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
+import type { Hono } from 'hono';
 import { Redis } from 'ioredis';
+import { adminCredentials, createAdminApp } from './admin/admin-app.js';
 import { createIngestApp, type IngestDeps } from './app.js';
 import { Enqueuer, withTimeout } from './enqueuer.js';
 import type { IngestEnv } from './env.js';
 import type { Logger } from './logger.js';
+import { createIngestMetrics, type IngestMetrics } from './metrics.js';
 import { createVerifier } from './signing-secrets.js';
 
 export interface IngestService {
   app: ReturnType<typeof createIngestApp>;
+  /** Bull Board, `/metrics` and the dead-letter API, on its own listener. */
+  adminApp: Hono;
   queue: Queue;
+  deadLetters: DeadLetters;
   enqueuer: Enqueuer;
-  /** Starts listening; resolves with the bound port. */
-  listen(): Promise<number>;
+  metrics: IngestMetrics;
+  /** Starts the webhook and admin listeners; resolves with the bound ports. */
+  listen(): Promise<{ port: number; adminPort: number }>;
   /** Stops accepting, lets in-flight requests finish, then closes the queue and Redis. Idempotent. */
   close(): Promise<void>;
 }
@@ -33,14 +41,22 @@ export function createProducerRedis(url: string): Redis {
   return redis;
 }
 
-export function createIngestService(
-  env: IngestEnv,
-  logger: Logger,
-  hooks: Pick<IngestDeps, 'onOutcome'> = {},
-): IngestService {
+/**
+ * The ingest: webhook app, admin app, queue and metrics. Throws if the admin listener would be
+ * reachable beyond this machine without credentials.
+ */
+export function createIngestService(env: IngestEnv, logger: Logger): IngestService {
+  const credentials = adminCredentials({
+    host: env.ADMIN_HOST,
+    username: env.ADMIN_USERNAME,
+    password: env.ADMIN_PASSWORD,
+  });
   const redis = createProducerRedis(env.REDIS_URL);
-  const queue = new Queue(env.QUEUE_NAME, { connection: redis });
+  const deadLetters = new DeadLetters(env.QUEUE_NAME, redis);
+  const queue = deadLetters.queue;
   queue.on('error', () => {});
+  deadLetters.dead.on('error', () => {});
+  const metrics = createIngestMetrics(deadLetters);
   const enqueuer = new Enqueuer(queue, redis, {
     attempts: env.JOB_ATTEMPTS,
     backoffMs: env.JOB_BACKOFF_MS,
@@ -57,17 +73,29 @@ export function createIngestService(
     isReady: () => ping(redis, 1000),
     logger,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
-    ...hooks,
+    queueName: env.QUEUE_NAME,
+    onOutcome: metrics.onOutcome,
   });
+  const adminApp = createAdminApp({ deadLetters, registry: metrics.registry, credentials });
 
   let server: ServerType | undefined;
+  let adminServer: ServerType | undefined;
   let closing: Promise<void> | undefined;
 
-  const listen = () =>
+  const start = (fetch: Hono['fetch'], port: number, hostname: string, keep: (s: ServerType) => void) =>
     new Promise<number>((resolve, reject) => {
-      server = serve({ fetch: app.fetch, port: env.PORT, hostname: env.HOST }, (info) => resolve(info.port));
-      server.once('error', reject);
+      const s = serve({ fetch, port, hostname }, (info) => resolve(info.port));
+      s.once('error', reject);
+      keep(s);
     });
+  const listen = async () => ({
+    port: await start(app.fetch, env.PORT, env.HOST, (s) => {
+      server = s;
+    }),
+    adminPort: await start(adminApp.fetch, env.ADMIN_PORT, env.ADMIN_HOST, (s) => {
+      adminServer = s;
+    }),
+  });
 
   const close = () => {
     closing ??= (async () => {
@@ -79,15 +107,17 @@ export function createIngestService(
         await stopped;
         clearTimeout(force);
       }
+      if (adminServer && 'closeAllConnections' in adminServer) adminServer.closeAllConnections();
+      await new Promise<void>((resolve) => (adminServer ? adminServer.close(() => resolve()) : resolve()));
       await enqueuer.drain();
       // Closing a queue whose Redis never answered would wait for it; bound it.
-      await withTimeout(queue.close(), 2000).catch(() => {});
+      await withTimeout(deadLetters.close(), 2000).catch(() => {});
       redis.disconnect();
     })();
     return closing;
   };
 
-  return { app, queue, enqueuer, listen, close };
+  return { app, adminApp, queue, deadLetters, enqueuer, metrics, listen, close };
 }
 
 async function ping(redis: Redis, timeoutMs: number): Promise<boolean> {

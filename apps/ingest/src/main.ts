@@ -1,3 +1,4 @@
+import { startTracing } from '@clerk-sync/events/telemetry';
 import { readIngestEnv } from './env.js';
 import { createIngestService } from './ingest-service.js';
 import { createLogger } from './logger.js';
@@ -11,23 +12,40 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(1);
   }
+  const tracing = startTracing({ serviceName: 'clerk-sync-ingest', env: process.env });
   const logger = createLogger(env.LOG_LEVEL);
-  const service = createIngestService(env, logger);
-  const port = await service.listen();
+  let service: ReturnType<typeof createIngestService>;
+  try {
+    service = createIngestService(env, logger);
+  } catch (error) {
+    console.error(`invalid ingest configuration: ${(error as Error).message}`);
+    process.exit(1);
+  }
+  const { port, adminPort } = await service.listen();
   logger.info(
-    { port, queue: env.QUEUE_NAME, secretCount: env.CLERK_WEBHOOK_SIGNING_SECRET.length },
+    {
+      port,
+      adminPort,
+      adminHost: env.ADMIN_HOST,
+      queue: env.QUEUE_NAME,
+      secretCount: env.CLERK_WEBHOOK_SIGNING_SECRET.length,
+      tracing: tracing.enabled,
+    },
     'ingest listening',
   );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    service
+      .close()
+      .then(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

@@ -1,5 +1,14 @@
 import type { ApplyOutcome, ApplyResult } from '@clerk-sync/db';
 import type { PreparedEvent } from '@clerk-sync/events';
+import { attributes, spanNames } from '@clerk-sync/events/telemetry';
+import {
+  isSpanContextValid,
+  ROOT_CONTEXT,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { isPermanentDbError, jobError } from './classify-error.js';
 
 export interface BatchReport {
@@ -8,6 +17,7 @@ export interface BatchReport {
   /** True when the batch failed and its events were applied one by one. */
   isolated: boolean;
   results: ApplyResult[];
+  events: PreparedEvent[];
 }
 
 export interface BatcherOptions {
@@ -19,9 +29,13 @@ export interface BatcherOptions {
 
 interface Item {
   event: PreparedEvent;
+  /** The job's consumer span: the batch span links to it. */
+  span?: SpanContext;
   resolve: (outcome: ApplyOutcome) => void;
   reject: (error: Error) => void;
 }
+
+const tracer = trace.getTracer('clerk-sync-worker');
 
 /**
  * Gathers the events of jobs that are active at the same time and applies them together, in one
@@ -41,9 +55,9 @@ export class Batcher {
     this.#options = options;
   }
 
-  submit(event: PreparedEvent): Promise<ApplyOutcome> {
+  submit(event: PreparedEvent, span?: SpanContext): Promise<ApplyOutcome> {
     return new Promise((resolve, reject) => {
-      this.#items.push({ event, resolve, reject });
+      this.#items.push({ event, span, resolve, reject });
       if (this.#items.length >= this.#options.max) this.#flush();
       else this.#timer ??= setTimeout(() => this.#flush(), this.#options.waitMs);
     });
@@ -65,23 +79,56 @@ export class Batcher {
     if (this.#items.length > 0) this.#timer = setTimeout(() => this.#flush(), 0);
   }
 
-  async #run(batch: Item[]): Promise<void> {
+  /**
+   * One span per batch: a child of the first event's consumer span (so a lone delivery is one trace,
+   * end to end), linked to every event's span. The database spans of the apply nest under it.
+   */
+  #run(batch: Item[]): Promise<void> {
+    const spans = batch.flatMap((i) => (i.span && isSpanContextValid(i.span) ? [i.span] : []));
+    const parent = spans[0] ? trace.setSpanContext(ROOT_CONTEXT, spans[0]) : ROOT_CONTEXT;
+    return tracer.startActiveSpan(
+      spanNames.applyBatch,
+      {
+        kind: SpanKind.INTERNAL,
+        links: spans.map((context) => ({ context })),
+        attributes: { [attributes.batchCount]: batch.length },
+      },
+      parent,
+      async (span) => {
+        try {
+          await this.#apply(batch);
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  async #apply(batch: Item[]): Promise<void> {
     const started = performance.now();
+    const events = batch.map((i) => i.event);
     const report = (results: ApplyResult[], isolated: boolean) =>
       this.#options.onBatch?.({
         size: batch.length,
         seconds: (performance.now() - started) / 1000,
         isolated,
         results,
+        events,
       });
     try {
-      const results = await this.#options.apply(batch.map((i) => i.event));
+      const results = await this.#options.apply(events);
       batch.forEach((item, i) => {
         item.resolve(results[i]?.outcome ?? 'stale');
       });
       report(results, false);
       return;
     } catch (error) {
+      trace.getActiveSpan()?.recordException(error as Error);
+      trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
       if (batch.length === 1 || !isPermanentDbError(error)) {
         for (const item of batch) item.reject(jobError(error));
         report([], false);

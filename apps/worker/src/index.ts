@@ -1,3 +1,13 @@
+/** Dead letters and replay live in the events package, so the ingest's admin API can use them too. */
+export {
+  type DeadLetter,
+  type DeadLetterSummary,
+  DeadLetters,
+  type ReplayReport,
+  type ReplaySelector,
+  ReplaySelectorError,
+  replayDeadLetters,
+} from '@clerk-sync/events/dead-letters';
 export {
   type BackfillOptions,
   type BackfillSummary,
@@ -10,8 +20,6 @@ export { createProgress, type Progress, silentProgress } from './backfill/progre
 export { type ReconcileOptions, runReconcile, type TypeDrift } from './backfill/reconcile.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isPermanentDbError, jobError } from './classify-error.js';
-export { type DeadLetter, type DeadLetterSummary, DeadLetters } from './dead-letters.js';
 export { readWorkerEnv, type WorkerEnv } from './env.js';
 export { createLogger, type Logger } from './logger.js';
-export { type ReplayReport, type ReplaySelector, ReplaySelectorError, replayDeadLetters } from './replay.js';
 export { startWorker, type WorkerHooks, type WorkerService } from './worker-service.js';

@@ -1,3 +1,4 @@
+import { startTracing } from '@clerk-sync/events/telemetry';
 import { readWorkerEnv } from './env.js';
 import { createLogger } from './logger.js';
 import { startWorker } from './worker-service.js';
@@ -11,8 +12,14 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(1);
   }
+  const tracing = startTracing({ serviceName: 'clerk-sync-worker', env: process.env });
   const logger = createLogger(env.LOG_LEVEL);
   const service = await startWorker(env, logger);
+  const metricsPort = await service.listenMetrics();
+  logger.info(
+    { metricsPort, metricsHost: env.WORKER_METRICS_HOST, tracing: tracing.enabled },
+    'metrics listening',
+  );
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down: finishing the current batch');
@@ -24,13 +31,16 @@ async function main(): Promise<void> {
       process.exit(1);
     }, env.WORKER_SHUTDOWN_TIMEOUT_MS);
     force.unref();
-    service.close().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: (error as Error).message }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    service
+      .close()
+      .then(() => tracing.shutdown())
+      .then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: (error as Error).message }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

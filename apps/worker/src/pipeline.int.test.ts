@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { backends, testDatabaseUrl } from '@clerk-sync/db/testing';
+import { replayDeadLetters } from '@clerk-sync/events/dead-letters';
 import { type ClerkEnvelope, type FactoryEntity, makeEvent, TcpProxy } from '@clerk-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, waitFor } from '../test/harness.js';
 import type { BatchReport } from './batcher.js';
-import { replayDeadLetters } from './replay.js';
 
 const T0 = 1_760_000_000_000;
 let harness: Harness | undefined;

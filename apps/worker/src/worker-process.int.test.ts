@@ -17,7 +17,7 @@ const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 function spawnWorker(env: Record<string, string>): { child: ChildProcess; output: () => string } {
   let output = '';
   const child = spawn(process.execPath, [main], {
-    env: { PATH: process.env.PATH ?? '', REDIS_URL: redisUrl, ...env },
+    env: { PATH: process.env.PATH ?? '', REDIS_URL: redisUrl, WORKER_METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.on('data', (d) => {

@@ -6,13 +6,18 @@ import {
   openDatabase,
 } from '@clerk-sync/db';
 import { InvalidEventError, parseJobPayload, prepareEvent } from '@clerk-sync/events';
+import { DeadLetters } from '@clerk-sync/events/dead-letters';
+import { attributes, extractTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
+import { type ServerType, serve } from '@hono/node-server';
+import { type SpanContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
-import { DeadLetters } from './dead-letters.js';
 import type { WorkerEnv } from './env.js';
 import { isScrubbed, JobScrubber } from './job-scrubber.js';
 import type { Logger } from './logger.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 
 export interface WorkerHooks {
   onBatch?: (report: BatchReport) => void;
@@ -21,6 +26,9 @@ export interface WorkerHooks {
 
 export interface WorkerService {
   worker: Worker;
+  metrics: WorkerMetrics;
+  /** Serves `/metrics` on WORKER_METRICS_PORT; resolves with the bound port. */
+  listenMetrics(): Promise<number>;
   deadLetters: DeadLetters;
   database: ClerkDatabase;
   /** Stops fetching, finishes the current batch, closes queues, Redis and the database. Idempotent. */
@@ -51,6 +59,7 @@ export async function startWorker(
   await warnUnlessNoEviction(connection, logger);
 
   const deadLetters = new DeadLetters(env.QUEUE_NAME, connection);
+  const metrics = createWorkerMetrics();
   const batcher = new Batcher({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
@@ -65,13 +74,53 @@ export async function startWorker(
         },
         'batch applied',
       );
+      metrics.onBatch(report);
       hooks.onBatch?.(report);
     },
   });
 
   const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, deadLetters.queue) : undefined;
 
-  const process = async (job: Job): Promise<ApplyOutcome> => {
+  const tracer = trace.getTracer('clerk-sync-worker');
+  const process = (job: Job): Promise<ApplyOutcome> => {
+    const data = job.data as {
+      trace?: Record<string, string>;
+      event?: { type?: unknown; data?: { id?: unknown } };
+    };
+    const eventType = typeof data?.event?.type === 'string' ? data.event.type : job.name;
+    const entityId = typeof data?.event?.data?.id === 'string' ? data.event.data.id : '';
+    return tracer.startActiveSpan(
+      spanNames.process(env.QUEUE_NAME),
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          [attributes.messagingSystem]: MESSAGING_SYSTEM,
+          [attributes.destination]: env.QUEUE_NAME,
+          [attributes.operationType]: 'process',
+          [attributes.messageId]: job.id ?? '',
+          [attributes.eventType]: eventType,
+          [attributes.entityId]: entityId,
+          'messaging.bullmq.attempt': job.attemptsMade + 1,
+        },
+      },
+      extractTrace(typeof data?.trace === 'object' ? data.trace : undefined),
+      async (span) => {
+        try {
+          const outcome = await processJob(job, span.spanContext());
+          span.setAttribute(attributes.outcome, outcome);
+          return outcome;
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  };
+
+  const processJob = async (job: Job, span: SpanContext): Promise<ApplyOutcome> => {
     // Scrubbed only after its event committed: a stalled job picked up again has nothing left to do.
     if (isScrubbed(job.data)) return 'duplicate';
     let payload: ReturnType<typeof parseJobPayload>;
@@ -83,7 +132,7 @@ export async function startWorker(
       if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
       throw error;
     }
-    const outcome = await batcher.submit(event);
+    const outcome = await batcher.submit(event, span);
     await scrubber?.scrub(job, payload);
     logger.debug(
       { svixId: event.svixId, eventType: event.type, entityId: event.entityId, outcome },
@@ -106,6 +155,7 @@ export async function startWorker(
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
     const line = { svixId: job.id, eventType: job.name, attemptsMade: job.attemptsMade, reason: err.message };
     if (!final) {
+      metrics.onRetry();
       logger.warn(line, 'event failed, will retry');
       if (job.attemptsMade === 1) {
         job.updateData({ ...job.data, firstFailedAt: Date.now() }).catch(() => {});
@@ -114,7 +164,10 @@ export async function startWorker(
     }
     logger.error(line, 'event failed for good, moving to dead letters');
     deadLetters.bury(job).then(
-      () => hooks.onDeadLetter?.(job),
+      () => {
+        metrics.onDeadLetter();
+        hooks.onDeadLetter?.(job);
+      },
       (e: unknown) =>
         logger.error(
           { svixId: job.id, err: (e as Error).message },
@@ -139,10 +192,28 @@ export async function startWorker(
     'worker started',
   );
 
+  let metricsServer: ServerType | undefined;
+  const listenMetrics = () =>
+    new Promise<number>((resolve, reject) => {
+      const app = new Hono();
+      app.get('/metrics', async (c) =>
+        c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
+      );
+      app.notFound((c) => c.json({ error: 'not_found' }, 404));
+      metricsServer = serve(
+        { fetch: app.fetch, port: env.WORKER_METRICS_PORT, hostname: env.WORKER_METRICS_HOST },
+        (info) => resolve(info.port),
+      );
+      metricsServer.once('error', reject);
+    });
+
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      await new Promise<void>((resolve) =>
+        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
+      );
       await worker.close();
       await batcher.drain();
       await deadLetters.close();
@@ -152,7 +223,7 @@ export async function startWorker(
     })();
     return closing;
   };
-  return { worker, deadLetters, database, close };
+  return { worker, metrics, listenMetrics, deadLetters, database, close };
 }
 
 function count(report: BatchReport): Partial<Record<ApplyOutcome, number>> {

@@ -22,6 +22,8 @@ export interface JobPayloadV1 {
   svixId: string;
   receivedAt: number;
   event: RawEvent;
+  /** W3C trace context of the ingest's producer span, so the worker's span joins the same trace. */
+  trace?: Record<string, string>;
 }
 
 export type JobPayload = JobPayloadV1;
@@ -31,6 +33,7 @@ const jobPayloadSchema = z.object({
   svixId: z.string().min(1),
   receivedAt: z.number().finite(),
   event: z.looseObject({ type: z.string().min(1), data: z.record(z.string(), z.unknown()) }),
+  trace: z.record(z.string(), z.string()).optional(),
 });
 
 /** Checks the job contract (not the event's fields: see `prepareEvent`). Throws `InvalidEventError`. */

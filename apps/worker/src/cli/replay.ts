@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
+import { DeadLetters, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/events/dead-letters';
 import { Redis } from 'ioredis';
-import { DeadLetters } from '../dead-letters.js';
 import { readWorkerEnv } from '../env.js';
-import { ReplaySelectorError, replayDeadLetters } from '../replay.js';
 
 const usage = `usage: pnpm replay (--all | --svix-id ID... | --type TYPE | --since TIME) [--dry-run]
 

@@ -1,4 +1,5 @@
 import type { PreparedEvent } from '@clerk-sync/events';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import type { EntityChange, MessageChange } from './entity-change.js';
@@ -249,7 +250,39 @@ function rowOf(table: EntityTable, p: Pending): Record<string, unknown> {
   return row;
 }
 
+const tracer = trace.getTracer('clerk-sync-db');
+
+/** Runs one statement with its rows as a single jsonb parameter, inside a database client span. */
 async function run<R>(trx: Transaction<Database>, text: string, rows: readonly object[]): Promise<R[]> {
-  const result = await trx.executeQuery<R>(CompiledQuery.raw(text, [JSON.stringify(rows)]));
-  return [...result.rows];
+  const [operation = 'SQL', target = ''] = summary(text);
+  return tracer.startActiveSpan(
+    `${operation} ${target}`.trim(),
+    {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'db.system.name': 'postgresql',
+        'db.operation.name': operation,
+        'db.collection.name': target,
+        'db.operation.batch.size': rows.length,
+      },
+    },
+    async (span) => {
+      try {
+        const result = await trx.executeQuery<R>(CompiledQuery.raw(text, [JSON.stringify(rows)]));
+        return [...result.rows];
+      } catch (error) {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
+    },
+  );
+}
+
+/** `INSERT "users"` from the statement text: operation and first table, for the span name. */
+function summary(text: string): [string, string] {
+  const match = /^\s*(?:WITH[\s\S]*?\)\s*)?(INSERT INTO|UPDATE|DELETE FROM)\s+"([a-z_]+)"/.exec(text);
+  return match ? [String(match[1]).split(' ')[0] ?? 'SQL', String(match[2])] : ['SQL', ''];
 }

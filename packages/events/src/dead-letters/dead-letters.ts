@@ -1,5 +1,5 @@
-import { deadLetterQueueName } from '@clerk-sync/events';
 import { type Job, type JobsOptions, Queue, type QueueOptions } from 'bullmq';
+import { deadLetterQueueName } from '../queues.js';
 
 /** Dead letters have no worker, so they stay in the states a job is added in. */
 export const LETTER_STATES = ['waiting', 'delayed', 'prioritized'] as const;

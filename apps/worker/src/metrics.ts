@@ -1,0 +1,81 @@
+import { metricNames } from '@clerk-sync/events/telemetry';
+import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { BatchReport } from './batcher.js';
+
+export interface WorkerMetrics {
+  registry: Registry;
+  onBatch(report: BatchReport): void;
+  onRetry(): void;
+  onDeadLetter(): void;
+}
+
+const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Prometheus metrics for the apply side: events by outcome, batch latency and size, retries, dead
+ * letters, and two lags — from the change in Clerk (the event's version) and from the ingest's
+ * acceptance (`receivedAt`) to the commit.
+ */
+export function createWorkerMetrics(): WorkerMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'clerk_sync_worker_' });
+  const events = new Counter({
+    name: metricNames.eventsApplied,
+    help: 'Events by apply outcome (applied, stale, duplicate, ignored).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: metricNames.applyDuration,
+    help: 'Time to apply one batch in one transaction, in seconds.',
+    buckets: seconds,
+    registers: [registry],
+  });
+  const size = new Histogram({
+    name: metricNames.batchSize,
+    help: 'Events per applied batch.',
+    buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
+    registers: [registry],
+  });
+  const retries = new Counter({
+    name: metricNames.retries,
+    help: 'Failed attempts that will be retried.',
+    registers: [registry],
+  });
+  const dead = new Counter({
+    name: metricNames.deadLettered,
+    help: 'Jobs moved to the dead-letter queue.',
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: metricNames.endToEndLag,
+    help: "Seconds from the change in Clerk (the event's version) to its commit here.",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
+  const queueLag = new Histogram({
+    name: metricNames.queueLag,
+    help: 'Seconds from the ingest accepting an event to its commit.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  return {
+    registry,
+    onBatch(report) {
+      if (report.results.length === 0) return;
+      duration.observe(report.seconds);
+      size.observe(report.size);
+      const now = Date.now();
+      const bySvixId = new Map(report.events.map((e) => [e.svixId, e]));
+      for (const { svixId, outcome } of report.results) {
+        events.inc({ outcome });
+        const event = bySvixId.get(svixId);
+        if (outcome !== 'applied' || !event) continue;
+        if (event.version !== null) lag.observe(Math.max(0, now - event.version) / 1000);
+        queueLag.observe(Math.max(0, now - event.receivedAt) / 1000);
+      }
+    },
+    onRetry: () => retries.inc(),
+    onDeadLetter: () => dead.inc(),
+  };
+}

@@ -1,0 +1,9 @@
+export {
+  type DeadLetter,
+  type DeadLetterSummary,
+  DeadLetters,
+  isLetter,
+  LETTER_STATES,
+  summarise,
+} from './dead-letters.js';
+export { type ReplayReport, type ReplaySelector, ReplaySelectorError, replayDeadLetters } from './replay.js';

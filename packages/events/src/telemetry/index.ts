@@ -1,0 +1,3 @@
+export { extractTrace, injectTrace, type TraceCarrier } from './carrier.js';
+export { attributes, MESSAGING_SYSTEM, metricNames, spanNames } from './names.js';
+export { startTracing, type Tracing, type TracingOptions } from './tracing.js';
