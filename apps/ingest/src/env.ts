@@ -41,6 +41,9 @@ const schema = z.object({
 
 export type IngestEnv = z.infer<typeof schema>;
 
+/** Every variable the ingest reads (besides the standard `OTEL_*`), for docs and deployment checks. */
+export const ingestEnvKeys = Object.keys(schema.shape);
+
 /**
  * Parses the ingest's configuration. Throws one error listing every bad variable; it never echoes
  * a secret's value.

@@ -4,7 +4,7 @@ import type { Queue } from 'bullmq';
 import type { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { adminCredentials, createAdminApp } from './admin/admin-app.js';
-import { createIngestApp, type IngestDeps } from './app.js';
+import { createIngestApp } from './app.js';
 import { Enqueuer, withTimeout } from './enqueuer.js';
 import type { IngestEnv } from './env.js';
 import type { Logger } from './logger.js';

@@ -27,6 +27,21 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every variable the worker reads (besides the standard `OTEL_*`), for docs and deployment checks. */
+export const workerEnvKeys = [
+  ...Object.keys(schema.shape),
+  'DATABASE_URL',
+  'DB_SCHEMA',
+  'PGLITE_DIR',
+  'DB_POOL_SIZE',
+  'STORE_PRIVATE_METADATA',
+  'STORE_PHONE_NUMBERS',
+  'STORE_EXTERNAL_ACCOUNTS',
+  'STORE_WEB3_WALLETS',
+  'STORE_MESSAGE_CONTENT',
+  'USER_DELETION',
+];
+
 export type WorkerEnv = z.infer<typeof schema> & { db: DbConfig; privacy: PrivacyOptions };
 
 /** Parses the worker's configuration once; throws one message naming every bad variable. */

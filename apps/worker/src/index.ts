@@ -15,11 +15,11 @@ export {
   type TypeSummary,
 } from './backfill/backfill.js';
 export { CLERK_API_RATES, ClerkApi, ClerkApiError, type ClerkApiOptions } from './backfill/clerk-api.js';
-export { type ClerkApiEnv, readClerkApiEnv } from './backfill/clerk-env.js';
+export { type ClerkApiEnv, clerkApiEnvKeys, readClerkApiEnv } from './backfill/clerk-env.js';
 export { createProgress, type Progress, silentProgress } from './backfill/progress.js';
 export { type ReconcileOptions, runReconcile, type TypeDrift } from './backfill/reconcile.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isPermanentDbError, jobError } from './classify-error.js';
-export { readWorkerEnv, type WorkerEnv } from './env.js';
+export { readWorkerEnv, type WorkerEnv, workerEnvKeys } from './env.js';
 export { createLogger, type Logger } from './logger.js';
 export { startWorker, type WorkerHooks, type WorkerService } from './worker-service.js';

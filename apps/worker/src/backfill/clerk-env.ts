@@ -25,6 +25,9 @@ const schema = z.object({
 
 export type ClerkApiEnv = z.infer<typeof schema>;
 
+/** Every variable `backfill` and `reconcile` read on top of the worker's. */
+export const clerkApiEnvKeys = Object.keys(schema.shape);
+
 /**
  * Settings for `pnpm backfill` and `pnpm reconcile`. `CLERK_API_RATE` is the instance's limit;
  * the backfill uses `CLERK_API_RATE_SHARE` of it, leaving the rest for your product's own calls.
