@@ -2,10 +2,10 @@ import type { JobPayload, RawEvent } from '@clerk-sync/events';
 import { attributes, injectTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type EnqueueResult, EnqueueUnavailableError } from './enqueuer.js';
 import type { Logger } from './logger.js';
+import { readBody, TOO_LARGE } from './read-body.js';
 import type { SvixHeaders, VerifyFailure, VerifyResult } from './signing-secrets.js';
 
 export type IngestOutcome =
@@ -88,84 +88,73 @@ export function createIngestApp(deps: IngestDeps): Hono {
     (await deps.isReady()) ? c.json({ status: 'ready' }) : c.json({ status: 'redis unavailable' }, 503),
   );
 
-  app.post(
-    '/webhooks/clerk',
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: (c) => {
-        const svixId = c.req.header('svix-id');
-        logger.warn({ svixId, outcome: 'too_large' }, 'webhook rejected');
-        deps.onOutcome?.('too_large', undefined, 0);
-        return c.json({ error: 'too_large', message: messages.too_large[1] }, 413);
-      },
-    }),
-    async (c) => {
-      const started = performance.now();
-      const svixId = c.req.header('svix-id');
-      let eventType: string | undefined;
-      const finish = (outcome: IngestOutcome) => {
-        const seconds = (performance.now() - started) / 1000;
-        deps.onOutcome?.(outcome, eventType, seconds);
-        const line = { svixId, eventType, outcome, latencyMs: Math.round(seconds * 10_000) / 10 };
-        if (outcome === 'enqueued' || outcome === 'duplicate') {
-          logger.info(line, 'webhook accepted');
-          return c.json({ status: outcome }, outcome === 'enqueued' ? 202 : 200);
-        }
-        if (outcome === 'unavailable') logger.error(line, 'webhook not stored');
-        else logger.warn(line, 'webhook rejected');
-        const [status, message] = messages[outcome];
-        return c.json({ error: outcome, message }, status);
-      };
-
-      const body = await c.req.text();
-      const verified = deps.verify(body, {
-        'svix-id': svixId,
-        'svix-timestamp': c.req.header('svix-timestamp'),
-        'svix-signature': c.req.header('svix-signature'),
-      });
-      if (!verified.ok) return finish(verified.reason);
-      if (svixId === undefined || !SVIX_ID.test(svixId)) return finish('invalid_svix_id');
-
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        return finish('invalid_json');
+  app.post('/webhooks/clerk', async (c) => {
+    const started = performance.now();
+    const svixId = c.req.header('svix-id');
+    let eventType: string | undefined;
+    const finish = (outcome: IngestOutcome) => {
+      const seconds = (performance.now() - started) / 1000;
+      deps.onOutcome?.(outcome, eventType, seconds);
+      const line = { svixId, eventType, outcome, latencyMs: Math.round(seconds * 10_000) / 10 };
+      if (outcome === 'enqueued' || outcome === 'duplicate') {
+        logger.info(line, 'webhook accepted');
+        return c.json({ status: outcome }, outcome === 'enqueued' ? 202 : 200);
       }
-      if (!isRawEvent(parsed)) return finish('invalid_event');
-      eventType = parsed.type;
-      const event = parsed;
-      trace.getActiveSpan()?.setAttribute(attributes.eventType, event.type);
+      if (outcome === 'unavailable') logger.error(line, 'webhook not stored');
+      else logger.warn(line, 'webhook rejected');
+      const [status, message] = messages[outcome];
+      return c.json({ error: outcome, message }, status);
+    };
 
-      const produce = tracer.startActiveSpan(
-        spanNames.enqueue(deps.queueName),
-        {
-          kind: SpanKind.PRODUCER,
-          attributes: {
-            [attributes.messagingSystem]: MESSAGING_SYSTEM,
-            [attributes.destination]: deps.queueName,
-            [attributes.operationType]: 'send',
-            [attributes.messageId]: svixId,
-            [attributes.eventType]: event.type,
-            [attributes.entityId]: typeof event.data.id === 'string' ? event.data.id : '',
-          },
+    const body = await readBody(c, deps.bodyLimitBytes);
+    if (body === TOO_LARGE) return finish('too_large');
+    const verified = deps.verify(body, {
+      'svix-id': svixId,
+      'svix-timestamp': c.req.header('svix-timestamp'),
+      'svix-signature': c.req.header('svix-signature'),
+    });
+    if (!verified.ok) return finish(verified.reason);
+    if (svixId === undefined || !SVIX_ID.test(svixId)) return finish('invalid_svix_id');
+
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return finish('invalid_json');
+    }
+    if (!isRawEvent(parsed)) return finish('invalid_event');
+    eventType = parsed.type;
+    const event = parsed;
+    trace.getActiveSpan()?.setAttribute(attributes.eventType, event.type);
+
+    const produce = tracer.startActiveSpan(
+      spanNames.enqueue(deps.queueName),
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: {
+          [attributes.messagingSystem]: MESSAGING_SYSTEM,
+          [attributes.destination]: deps.queueName,
+          [attributes.operationType]: 'send',
+          [attributes.messageId]: svixId,
+          [attributes.eventType]: event.type,
+          [attributes.entityId]: typeof event.data.id === 'string' ? event.data.id : '',
         },
-        async (span): Promise<IngestOutcome> => {
-          try {
-            return await deps.enqueue({ v: 1, svixId, receivedAt: Date.now(), event, trace: injectTrace() });
-          } catch (error) {
-            span.recordException(error as Error);
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-            if (error instanceof EnqueueUnavailableError) return 'unavailable';
-            throw error;
-          } finally {
-            span.end();
-          }
-        },
-      );
-      return finish(await produce);
-    },
-  );
+      },
+      async (span): Promise<IngestOutcome> => {
+        try {
+          return await deps.enqueue({ v: 1, svixId, receivedAt: Date.now(), event, trace: injectTrace() });
+        } catch (error) {
+          span.recordException(error as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+          if (error instanceof EnqueueUnavailableError) return 'unavailable';
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+    return finish(await produce);
+  });
   app.all('/webhooks/clerk', (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));
   app.notFound((c) => c.json({ error: 'not_found' }, 404));
   app.onError((error, c) => {

@@ -11,38 +11,27 @@ export class EnqueueUnavailableError extends Error {
 }
 
 export interface EnqueuerOptions extends RetryPolicy {
-  /** Most jobs sent to Redis in one `addBulk`. */
-  batchMax: number;
-  /** Most `addBulk` calls outstanding at once. */
-  maxInFlight: number;
   /** A caller waits at most this long for Redis to confirm its job. */
   timeoutMs: number;
 }
 
-interface Waiting {
-  payload: JobPayload;
-  resolve: (result: EnqueueResult) => void;
-  reject: (error: Error) => void;
-}
-
 /**
- * Coalesces concurrent enqueues into `addBulk` calls: requests that arrive while others are being
- * written wait together for the next batch, so under load one Redis round trip carries many jobs,
- * and at low load a job is sent on the next tick. Each caller's promise resolves only after Redis
- * acknowledged the batch holding its job.
+ * Writes jobs to Redis with pipelining: concurrent requests' commands go out on one connection
+ * without waiting for each other's replies, and ioredis coalesces the commands issued in the same
+ * tick into one socket write (auto-pipelining on the producer connection). Measured here, this beats
+ * `addBulk`, whose MULTI/EXEC transaction makes Redis do more work per job. Each caller's promise
+ * resolves only after Redis acknowledged its own job.
  *
  * Duplicates: `jobId = svix-id` makes BullMQ ignore a job whose id exists, which is the real dedupe.
- * To report it, the batch first asks Redis which ids exist; two deliveries of one id racing on two
- * ingest replicas may both be reported as enqueued, though only one job exists.
+ * To report it, an `EXISTS` on the job's key is sent just ahead of the add, in the same pipeline; a
+ * svix-id already being enqueued by this process waits for that attempt. Two deliveries of one id
+ * racing on two ingest replicas may both be reported as enqueued, though only one job exists.
  */
 export class Enqueuer {
   readonly #queue: Queue;
   readonly #redis: Redis;
   readonly #options: EnqueuerOptions;
-  #pending: Waiting[] = [];
-  #inFlight = 0;
-  #scheduled = false;
-  #idle: Array<() => void> = [];
+  readonly #inFlight = new Map<string, Promise<EnqueueResult>>();
 
   constructor(queue: Queue, redis: Redis, options: EnqueuerOptions) {
     this.#queue = queue;
@@ -51,81 +40,30 @@ export class Enqueuer {
   }
 
   enqueue(payload: JobPayload): Promise<EnqueueResult> {
-    const stored = new Promise<EnqueueResult>((resolve, reject) => {
-      this.#pending.push({ payload, resolve, reject });
-      this.#schedule();
-    });
-    return withTimeout(stored, this.#options.timeoutMs);
+    const running = this.#inFlight.get(payload.svixId);
+    if (running) return running.then(() => 'duplicate' as const);
+    const attempt = withTimeout(this.#send(payload), this.#options.timeoutMs).finally(() =>
+      this.#inFlight.delete(payload.svixId),
+    );
+    this.#inFlight.set(payload.svixId, attempt);
+    return attempt;
   }
 
   /** Resolves once every accepted enqueue has been answered by Redis (or failed). */
   async drain(): Promise<void> {
-    if (this.#pending.length === 0 && this.#inFlight === 0) return;
-    await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await Promise.allSettled([...this.#inFlight.values()]);
   }
 
-  #schedule(): void {
-    if (this.#scheduled || this.#inFlight >= this.#options.maxInFlight) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#flush();
-    });
-  }
-
-  #flush(): void {
-    while (this.#pending.length > 0 && this.#inFlight < this.#options.maxInFlight) {
-      const batch = this.#pending.splice(0, this.#options.batchMax);
-      this.#inFlight += 1;
-      this.#send(batch).finally(() => {
-        this.#inFlight -= 1;
-        if (this.#pending.length > 0) this.#schedule();
-        else if (this.#inFlight === 0) for (const resolve of this.#idle.splice(0)) resolve();
-      });
-    }
-  }
-
-  async #send(batch: Waiting[]): Promise<void> {
-    const first = new Map<string, Waiting>();
-    const repeats: Waiting[] = [];
-    for (const w of batch) {
-      if (first.has(w.payload.svixId)) repeats.push(w);
-      else first.set(w.payload.svixId, w);
-    }
-    const unique = [...first.values()];
+  async #send(payload: JobPayload): Promise<EnqueueResult> {
     try {
-      await withTimeout(ready(this.#redis), this.#options.timeoutMs);
-      const checks = await withTimeout(
-        this.#redis.pipeline(unique.map((w) => ['exists', this.#queue.toKey(w.payload.svixId)])).exec(),
-        this.#options.timeoutMs,
-      );
-      // A pipeline resolves even when its commands fail (e.g. Redis is down): look at each reply.
-      const failed = checks?.find(([error]) => error !== null)?.[0];
-      if (!checks || failed) throw failed ?? new Error('no reply from Redis');
-      const existed = unique.map((_, i) => checks[i]?.[1] === 1);
-      const fresh = unique.filter((_, i) => !existed[i]);
-      if (fresh.length > 0) {
-        await withTimeout(
-          this.#queue.addBulk(
-            fresh.map((w) => ({
-              name: w.payload.event.type,
-              data: w.payload,
-              opts: jobOptions(w.payload.svixId, this.#options),
-            })),
-          ),
-          this.#options.timeoutMs,
-        );
-      }
-      unique.forEach((w, i) => {
-        w.resolve(existed[i] ? 'duplicate' : 'enqueued');
-      });
-      for (const w of repeats) w.resolve('duplicate');
+      await ready(this.#redis);
+      const existed = this.#redis.exists(this.#queue.toKey(payload.svixId));
+      const added = this.#queue.add(payload.event.type, payload, jobOptions(payload.svixId, this.#options));
+      const [exists] = await Promise.all([existed, added]);
+      return exists === 1 ? 'duplicate' : 'enqueued';
     } catch (error) {
-      const reason =
-        error instanceof EnqueueUnavailableError
-          ? error
-          : new EnqueueUnavailableError(`Redis refused the batch: ${(error as Error).message}`);
-      for (const w of batch) w.reject(reason);
+      if (error instanceof EnqueueUnavailableError) throw error;
+      throw new EnqueueUnavailableError(`Redis refused the job: ${(error as Error).message}`);
     }
   }
 }

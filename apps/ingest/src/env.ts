@@ -24,8 +24,6 @@ const schema = z.object({
     .default(DEFAULT_QUEUE_NAME),
   BODY_LIMIT_BYTES: int(1024 * 1024, 1),
   ENQUEUE_TIMEOUT_MS: int(2000, 50),
-  ENQUEUE_BATCH_MAX: int(200, 1),
-  ENQUEUE_MAX_IN_FLIGHT: int(4, 1),
   JOB_ATTEMPTS: int(15, 1),
   JOB_BACKOFF_MS: int(1000, 1),
   JOB_BACKOFF_JITTER: z.coerce.number().min(0).max(1).default(0.5),

@@ -33,6 +33,8 @@ export function createProducerRedis(url: string): Redis {
   const redis = new Redis(url, {
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
+    // Commands issued in the same tick by concurrent requests leave in one socket write.
+    enableAutoPipelining: true,
     connectTimeout: 2000,
     retryStrategy: (times) => Math.min(times * 200, 2000),
   });
@@ -63,8 +65,6 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     jitter: env.JOB_BACKOFF_JITTER,
     dedupeWindowSeconds: env.DEDUPE_WINDOW_SECONDS,
     dedupeMaxJobs: env.DEDUPE_MAX_JOBS,
-    batchMax: env.ENQUEUE_BATCH_MAX,
-    maxInFlight: env.ENQUEUE_MAX_IN_FLIGHT,
     timeoutMs: env.ENQUEUE_TIMEOUT_MS,
   });
   const app = createIngestApp({

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     console.error((error as Error).message);
     process.exit(1);
   }
-  const tracing = startTracing({ serviceName: 'clerk-sync-ingest', env: process.env });
+  const tracing = await startTracing({ serviceName: 'clerk-sync-ingest', env: process.env });
   const logger = createLogger(env.LOG_LEVEL);
   let service: ReturnType<typeof createIngestService>;
   try {

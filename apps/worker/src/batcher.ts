@@ -39,7 +39,9 @@ const tracer = trace.getTracer('clerk-sync-worker');
 
 /**
  * Gathers the events of jobs that are active at the same time and applies them together, in one
- * transaction, when `max` are waiting or `waitMs` after the first arrived.
+ * transaction. When nothing is being written, a batch leaves at once with what arrived in the same
+ * turn of the event loop (low lag at low load); while batches are being written, events gather
+ * until `max` are waiting, `waitMs` has passed, or the writes finish (large batches under load).
  *
  * If a batch fails with an error that retrying cannot fix, its events are applied one by one, so that
  * only the culprit fails (as `UnrecoverableError`) and its neighbours complete. A transient failure
@@ -49,6 +51,7 @@ export class Batcher {
   readonly #options: BatcherOptions;
   #items: Item[] = [];
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   #inFlight = new Set<Promise<void>>();
 
   constructor(options: BatcherOptions) {
@@ -59,7 +62,13 @@ export class Batcher {
     return new Promise((resolve, reject) => {
       this.#items.push({ event, span, resolve, reject });
       if (this.#items.length >= this.#options.max) this.#flush();
-      else this.#timer ??= setTimeout(() => this.#flush(), this.#options.waitMs);
+      else if (this.#inFlight.size === 0 && !this.#immediate) {
+        // Nothing being written: go now, with whatever arrives in this turn of the event loop.
+        this.#immediate = setImmediate(() => {
+          this.#immediate = undefined;
+          this.#flush();
+        });
+      } else this.#timer ??= setTimeout(() => this.#flush(), this.#options.waitMs);
     });
   }
 
@@ -74,7 +83,11 @@ export class Batcher {
     this.#timer = undefined;
     if (this.#items.length === 0) return;
     const batch = this.#items.splice(0, this.#options.max);
-    const run = this.#run(batch).finally(() => this.#inFlight.delete(run));
+    const run = this.#run(batch).finally(() => {
+      this.#inFlight.delete(run);
+      // What gathered while this batch was written goes next, without waiting out the timer.
+      if (this.#inFlight.size === 0 && this.#items.length > 0) this.#flush();
+    });
     this.#inFlight.add(run);
     if (this.#items.length > 0) this.#timer = setTimeout(() => this.#flush(), 0);
   }

@@ -10,8 +10,8 @@ const schema = z.object({
     .string()
     .regex(/^[\w{}.-]+$/, 'letters, digits, _ . - and {} only')
     .default(DEFAULT_QUEUE_NAME),
-  WORKER_CONCURRENCY: int(100, 1),
-  BATCH_MAX: int(100, 1),
+  WORKER_CONCURRENCY: int(200, 1),
+  BATCH_MAX: int(200, 1),
   BATCH_WAIT_MS: int(10, 0),
   WORKER_MAX_STALLED: int(5, 1),
   WORKER_LOCK_MS: int(30_000, 500),

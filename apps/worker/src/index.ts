@@ -18,6 +18,13 @@ export { CLERK_API_RATES, ClerkApi, ClerkApiError, type ClerkApiOptions } from '
 export { type ClerkApiEnv, clerkApiEnvKeys, readClerkApiEnv } from './backfill/clerk-env.js';
 export { createProgress, type Progress, silentProgress } from './backfill/progress.js';
 export { type ReconcileOptions, runReconcile, type TypeDrift } from './backfill/reconcile.js';
+export {
+  membershipsSource,
+  organizationsSource,
+  type Source,
+  sources,
+  usersSource,
+} from './backfill/sources.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isPermanentDbError, jobError } from './classify-error.js';
 export { readWorkerEnv, type WorkerEnv, workerEnvKeys } from './env.js';

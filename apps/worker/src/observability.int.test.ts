@@ -11,7 +11,7 @@ describe('one trace from request to row', () => {
   let tracing: Tracing;
   let h: Harness;
   beforeAll(async () => {
-    tracing = startTracing({
+    tracing = await startTracing({
       serviceName: 'test',
       env: {},
       processor: new SimpleSpanProcessor({ exporter }),

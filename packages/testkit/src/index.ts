@@ -9,6 +9,15 @@ export {
 export { FakeClerk, type FakeClerkOptions, type RecordedRequest } from './fake-clerk/fake-clerk.js';
 export { CLERK_RATE_LIMITS, type RateLimit, TokenBucket } from './fake-clerk/token-bucket.js';
 export { OTHER_SIGNING_SECRET, svixHeaders, TEST_SIGNING_SECRET } from './sign.js';
+export {
+  type ExpectedRow,
+  generateHistory,
+  type History,
+  type HistoryEvent,
+  type HistoryOptions,
+  seededRandom,
+} from './simulator/history.js';
+export { deliverLikeSvix, type SenderOptions, type SenderStats } from './simulator/svix-sender.js';
 export { TcpProxy } from './tcp-proxy.js';
 export {
   loadWebhookExamples,

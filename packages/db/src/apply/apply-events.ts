@@ -30,7 +30,7 @@ FROM jsonb_to_recordset($1::jsonb) AS x("svix_id" text, "type" text, "entity_id"
 ON CONFLICT ("svix_id") DO NOTHING
 RETURNING "svix_id"`;
 
-const RECORD_OUTCOMES = `UPDATE "webhook_events" AS w SET "outcome" = x."outcome", "applied_at" = now()
+const RECORD_OUTCOMES = `UPDATE "webhook_events" AS w SET "outcome" = x."outcome", "applied_at" = clock_timestamp()
 FROM jsonb_to_recordset($1::jsonb) AS x("svix_id" text, "outcome" text)
 WHERE w."svix_id" = x."svix_id"`;
 

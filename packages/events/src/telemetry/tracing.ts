@@ -28,9 +28,10 @@ export interface TracingOptions {
 /**
  * Starts OpenTelemetry tracing when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or
  * `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) and `OTEL_SDK_DISABLED` is not `true`. Otherwise it installs
- * nothing, and the API's no-op tracer makes every span call nearly free.
+ * nothing, and the API's no-op tracer makes every span call nearly free. The SDK itself is loaded
+ * only when tracing is on, so a process without it does not pay for it in memory either.
  */
-export function startTracing(options: TracingOptions): Tracing {
+export async function startTracing(options: TracingOptions): Promise<Tracing> {
   const { env } = options;
   const configured = Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
   if (

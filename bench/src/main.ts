@@ -1,0 +1,496 @@
+import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { applyEvents, migrateToLatest, openDatabase } from '@clerk-sync/db';
+import { prepareEvent } from '@clerk-sync/events';
+import { jobOptions } from '@clerk-sync/ingest';
+import { makeEvent, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
+import { ClerkApi, runBackfill, usersSource } from '@clerk-sync/worker';
+import autocannon from 'autocannon';
+import { Queue } from 'bullmq';
+import { sql } from 'kysely';
+import { type SignedRequest, signedCorpus } from './corpus.js';
+import {
+  databaseUrl,
+  freePort,
+  redisUrl,
+  root,
+  startChild,
+  waitForHttp,
+  waitUntil,
+  watchRss,
+} from './util.js';
+
+const quick = process.argv.includes('--quick');
+const settings = quick
+  ? { seconds: 3, connections: 32, workerEvents: 4_000, backfillUsers: 20_000, e2eSeconds: 5 }
+  : { seconds: 10, connections: 64, workerEvents: 40_000, backfillUsers: 200_000, e2eSeconds: 30 };
+const run = randomUUID().slice(0, 8);
+const dist = (path: string) => join(root, path);
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** The same load generator and concurrency for every server: autocannon, each request unique. */
+async function load(
+  port: number,
+  corpus: SignedRequest[],
+  seconds: number,
+  overallRate?: number,
+): Promise<Load> {
+  let next = 0;
+  const result = await autocannon({
+    url: `http://127.0.0.1:${port}`,
+    connections: settings.connections,
+    duration: seconds,
+    overallRate,
+    requests: [
+      {
+        method: 'POST',
+        path: '/webhooks/clerk',
+        setupRequest: (req) => {
+          const r = corpus[next++ % corpus.length] as SignedRequest;
+          return { ...req, method: 'POST', path: '/webhooks/clerk', headers: r.headers, body: r.body };
+        },
+      },
+    ],
+  });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+async function ingestScenario() {
+  const corpusSize = settings.seconds * 25_000;
+  const servers: Array<{ name: 'bare' | 'ours' | 'seed'; script: string; env: Record<string, string> }> = [
+    { name: 'bare', script: 'bench/dist/servers/bare.js', env: {} },
+    {
+      name: 'ours',
+      script: 'apps/ingest/dist/main.js',
+      env: {
+        CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        REDIS_URL: redisUrl,
+        QUEUE_NAME: `bench-ingest-${run}`,
+        HOST: '127.0.0.1',
+        ADMIN_PORT: '0',
+        LOG_LEVEL: 'info',
+        ...(process.env.BENCH_INGEST_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
+          : {}),
+      },
+    },
+    {
+      name: 'seed',
+      script: 'bench/dist/servers/seed.js',
+      env: {
+        CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        DATABASE_URL: databaseUrl,
+        SEED_TABLE: `bench_seed_${run}`,
+      },
+    },
+  ];
+  const database = await openDatabase({ databaseUrl, schema: 'public', pgliteDir: '', poolSize: 1 });
+  await sql`CREATE TABLE ${sql.table(`bench_seed_${run}`)} (id text PRIMARY KEY, type text, first_name text,
+    updated_at bigint, data jsonb)`.execute(database.db);
+  const results: Record<string, Load & { peakRssMb: number }> = {};
+  try {
+    for (const server of servers) {
+      const port = await freePort();
+      const child = startChild(dist(server.script), { ...server.env, PORT: String(port) });
+      try {
+        await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+        await load(port, signedCorpus(5_000, `${run}w${server.name}`), 1);
+        const corpus = signedCorpus(corpusSize, `${run}${server.name}`);
+        const rss = watchRss(child.process.pid ?? 0);
+        const measured = await load(port, corpus, settings.seconds);
+        results[server.name] = { ...measured, peakRssMb: rss.stop() };
+        console.log(`  ingest ${server.name}: ${Math.round(measured.rps)} req/s, p99 ${measured.p99} ms`);
+      } finally {
+        await child.stop();
+      }
+    }
+  } finally {
+    await sql`DROP TABLE IF EXISTS ${sql.table(`bench_seed_${run}`)}`.execute(database.db);
+    await database.close();
+    const queue = new Queue(`bench-ingest-${run}`, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+  return results as Record<'bare' | 'ours' | 'seed', Load & { peakRssMb: number }>;
+}
+
+/** N jobs on a fresh queue, half updates to users already in the schema, half new users. */
+async function preload(queueName: string, schema: string | null, n: number): Promise<void> {
+  const t0 = 1_760_000_000_000;
+  const user = (i: number) => ({ kind: 'user' as const, id: `user_${run}_${i}`, createdAt: t0 });
+  if (schema) {
+    const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 2 });
+    await migrateToLatest(database.db, schema);
+    for (let i = 0; i < n / 2; i += 1000) {
+      const batch = Array.from({ length: Math.min(1000, n / 2 - i) }, (_, k) =>
+        prepareEvent({
+          v: 1,
+          svixId: `seed_${i + k}`,
+          receivedAt: 0,
+          event: makeEvent(user(i + k), 'created', t0) as never,
+        }),
+      );
+      await applyEvents(database.db, batch);
+    }
+    await database.close();
+  }
+  const policy = {
+    attempts: 15,
+    backoffMs: 1000,
+    jitter: 0.5,
+    dedupeWindowSeconds: 3600,
+    dedupeMaxJobs: 1_000_000,
+  };
+  const queue = new Queue(queueName, { connection: { url: redisUrl } });
+  const jobs = Array.from({ length: n }, (_, i) => {
+    const isUpdate = i % 2 === 0;
+    const event = isUpdate
+      ? makeEvent(user(i / 2), 'updated', t0 + 1)
+      : makeEvent(user(n / 2 + i), 'created', t0);
+    const svixId = `msg_${run}_${i}`;
+    return {
+      name: event.type,
+      data: { v: 1, svixId, receivedAt: Date.now(), event },
+      opts: jobOptions(svixId, policy),
+    };
+  });
+  for (let i = 0; i < jobs.length; i += 1000) await queue.addBulk(jobs.slice(i, i + 1000));
+  await queue.close();
+}
+
+async function drain(
+  queueName: string,
+  script: string,
+  env: Record<string, string>,
+  ready: string,
+  n: number,
+) {
+  const queue = new Queue(queueName, { connection: { url: redisUrl } });
+  const child = startChild(dist(script), { REDIS_URL: redisUrl, QUEUE_NAME: queueName, ...env });
+  try {
+    await waitUntil(() => child.output().includes(ready), 60_000, `${script} to start`);
+    const started = performance.now();
+    const rss = watchRss(child.process.pid ?? 0);
+    await waitUntil(
+      async () => (await queue.getJobCountByTypes('completed')) >= n,
+      600_000,
+      `${queueName} to drain`,
+    );
+    const seconds = (performance.now() - started) / 1000;
+    return { eventsPerSecond: n / seconds, seconds, peakRssMb: rss.stop() };
+  } finally {
+    await child.stop();
+    await queue.obliterate({ force: true });
+    await queue.close();
+  }
+}
+
+async function workerScenario() {
+  const n = settings.workerEvents;
+  const schema = `bench_${run}`;
+  await preload(`bench-noop-${run}`, null, n);
+  const noop = await drain(
+    `bench-noop-${run}`,
+    'bench/dist/servers/noop-worker.js',
+    workerTuning(),
+    '"started":true',
+    n,
+  );
+  console.log(`  worker no-op: ${Math.round(noop.eventsPerSecond)} jobs/s`);
+  await preload(`bench-worker-${run}`, schema, n);
+  const ours = await drain(
+    `bench-worker-${run}`,
+    'apps/worker/dist/main.js',
+    {
+      DATABASE_URL: databaseUrl,
+      DB_SCHEMA: schema,
+      WORKER_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...workerTuning(),
+    },
+    'worker started',
+    n,
+  );
+  console.log(`  worker ours: ${Math.round(ours.eventsPerSecond)} events/s`);
+  const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
+  const { rows } = await sql<{ n: number }>`
+    SELECT count(*)::int AS n FROM webhook_events WHERE svix_id LIKE 'msg_%'`.execute(database.db);
+  if (rows[0]?.n !== n) throw new Error(`worker bench: expected ${n} inbox rows, found ${rows[0]?.n}`);
+  await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(database.db);
+  await database.close();
+  return { noop, ours };
+}
+
+async function backfillScenario() {
+  const users = settings.backfillUsers;
+  const fake = startChild(dist('bench/dist/servers/fake-clerk.js'), { USERS: String(users) });
+  const schema = `bench_bf_${run}`;
+  const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 4 });
+  try {
+    await waitUntil(() => fake.output().includes('"url"'), 60_000, 'the fake Clerk');
+    const { url, secretKey } = JSON.parse(fake.output().split('\n')[0] ?? '{}') as {
+      url: string;
+      secretKey: string;
+    };
+    await migrateToLatest(database.db, schema);
+    const limitPer10s = 1000;
+    const api = new ClerkApi({ baseUrl: url, secretKey, requestsPer10s: limitPer10s * 0.9, maxTries: 5 });
+    const summary = await runBackfill({ db: database.db, api, sources: [usersSource] });
+    const type = summary.types[0];
+    if (!type?.complete || type.fetched !== users)
+      throw new Error(`backfill bench: fetched ${type?.fetched} of ${users}`);
+    const usersPerSecond = users / type.seconds;
+    const ceiling = (limitPer10s / 10) * 500;
+    console.log(`  backfill: ${Math.round(usersPerSecond)} users/s of a ${ceiling} users/s ceiling`);
+    return {
+      usersPerSecond,
+      ceiling,
+      seconds: type.seconds,
+      requests: summary.requests,
+      throttled: summary.throttled,
+    };
+  } finally {
+    await fake.stop();
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
+    await database.close();
+  }
+}
+
+async function e2eScenario() {
+  const queueName = `bench-e2e-${run}`;
+  const schema = `bench_e2e_${run}`;
+  const port = await freePort();
+  const ingest = startChild(dist('apps/ingest/dist/main.js'), {
+    CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    REDIS_URL: redisUrl,
+    QUEUE_NAME: queueName,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    ADMIN_PORT: '0',
+    LOG_LEVEL: 'warn',
+  });
+  const worker = startChild(dist('apps/worker/dist/main.js'), {
+    REDIS_URL: redisUrl,
+    QUEUE_NAME: queueName,
+    DATABASE_URL: databaseUrl,
+    DB_SCHEMA: schema,
+    WORKER_METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...workerTuning(),
+  });
+  const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
+  try {
+    await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+    await waitUntil(() => worker.output().includes('worker started'), 60_000, 'the worker');
+    const rate = 1000;
+    const corpus = signedCorpus(rate * settings.e2eSeconds + 2_000, `${run}e2e`);
+    const sent = await load(port, corpus, settings.e2eSeconds, rate);
+    const accepted = Math.round(sent.rps * settings.e2eSeconds);
+    await waitUntil(
+      async () => {
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM webhook_events`.execute(
+          database.db,
+        );
+        return (rows[0]?.n ?? 0) >= accepted * 0.99;
+      },
+      120_000,
+      'the events to be applied',
+    );
+    const { rows } = await sql<{ p50: number; p99: number; n: number }>`
+      SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM applied_at - received_at)) * 1000 AS p50,
+             percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM applied_at - received_at)) * 1000 AS p99,
+             count(*)::int AS n
+      FROM webhook_events`.execute(database.db);
+    const lag = rows[0];
+    console.log(
+      `  e2e at ${rate}/s: p50 ${lag?.p50.toFixed(1)} ms, p99 ${lag?.p99.toFixed(1)} ms over ${lag?.n} events`,
+    );
+    return {
+      rate,
+      p50: Number(lag?.p50),
+      p99: Number(lag?.p99),
+      events: Number(lag?.n),
+      ingestP99: sent.p99,
+    };
+  } finally {
+    await ingest.stop();
+    await worker.stop();
+    const queue = new Queue(queueName, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
+    await database.close();
+  }
+}
+
+/** Lets a run try other worker settings, e.g. BENCH_WORKER_CONCURRENCY=300. */
+function workerTuning(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of [
+    'WORKER_CONCURRENCY',
+    'BATCH_MAX',
+    'BATCH_WAIT_MS',
+    'SCRUB_COMPLETED_JOBS',
+    'NODE_OPTIONS',
+  ]) {
+    const value = process.env[`BENCH_${key}`];
+    if (value) out[key] = value;
+  }
+  return out;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  console.log(`pnpm bench${quick ? ' --quick' : ''}: ${cpus().length} cores, Node ${process.version}`);
+  // `--only=worker` (or ingest, backfill, e2e) runs one scenario while tuning; the table needs all four.
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (only) {
+    const scenarios: Record<string, () => Promise<unknown>> = {
+      ingest: ingestScenario,
+      worker: workerScenario,
+      backfill: backfillScenario,
+      e2e: e2eScenario,
+    };
+    const scenario = scenarios[only];
+    if (!scenario) throw new Error(`--only: one of ${Object.keys(scenarios).join(', ')}`);
+    console.log(JSON.stringify(await scenario()));
+    return;
+  }
+  const ingest = await ingestScenario();
+  const worker = await workerScenario();
+  const backfill = await backfillScenario();
+  const e2e = await e2eScenario();
+
+  const results = {
+    date: new Date().toISOString(),
+    quick,
+    machine: {
+      cores: cpus().length,
+      cpu: cpus()[0]?.model,
+      memoryGb: round(totalmem() / 2 ** 30, 1),
+      node: process.version,
+    },
+    settings,
+    ingest: {
+      bare: ingest.bare,
+      ours: ingest.ours,
+      seed: ingest.seed,
+      ratio_vs_bare: round(ingest.ours.rps / ingest.bare.rps),
+      ratio_vs_seed: round(ingest.ours.rps / ingest.seed.rps),
+      p99_ms: ingest.ours.p99,
+    },
+    worker: {
+      events_per_s: round(worker.ours.eventsPerSecond, 0),
+      noop_jobs_per_s: round(worker.noop.eventsPerSecond, 0),
+      ratio_vs_noop: round(worker.ours.eventsPerSecond / worker.noop.eventsPerSecond),
+      events: settings.workerEvents,
+    },
+    backfill: {
+      users_per_s: round(backfill.usersPerSecond, 0),
+      ceiling_users_per_s: backfill.ceiling,
+      ratio_vs_ceiling: round(backfill.usersPerSecond / backfill.ceiling),
+      users: settings.backfillUsers,
+      requests: backfill.requests,
+      throttled: backfill.throttled,
+    },
+    e2e: { rate_per_s: e2e.rate, p50_ms: round(e2e.p50, 1), p99_ms: round(e2e.p99, 1), events: e2e.events },
+    memory: {
+      ingest_peak_mb: round(ingest.ours.peakRssMb, 0),
+      worker_peak_mb: round(worker.ours.peakRssMb, 0),
+    },
+    seconds: round((Date.now() - started) / 1000, 0),
+  };
+
+  const rows: Array<[string, string, string, string]> = [
+    ['figure', 'measured', 'target', 'met'],
+    [
+      'ingest req/s (ours / bare / seed)',
+      `${round(ingest.ours.rps, 0)} / ${round(ingest.bare.rps, 0)} / ${round(ingest.seed.rps, 0)}`,
+      '',
+      '',
+    ],
+    [
+      'ingest b/a (vs bare Hono)',
+      String(results.ingest.ratio_vs_bare),
+      '≥ 0.40',
+      ok(results.ingest.ratio_vs_bare >= 0.4),
+    ],
+    [
+      'ingest b/c (vs seed handler)',
+      String(results.ingest.ratio_vs_seed),
+      '≥ 2.0',
+      ok(results.ingest.ratio_vs_seed >= 2),
+    ],
+    [
+      'ingest p50 / p99 (ms)',
+      `${ingest.ours.p50} / ${ingest.ours.p99}`,
+      'p99 ≤ 25',
+      ok(ingest.ours.p99 <= 25),
+    ],
+    [
+      'worker events/s (ours / no-op)',
+      `${results.worker.events_per_s} / ${results.worker.noop_jobs_per_s}`,
+      '',
+      '',
+    ],
+    [
+      'worker apply / no-op drain',
+      String(results.worker.ratio_vs_noop),
+      '≥ 0.60',
+      ok(results.worker.ratio_vs_noop >= 0.6),
+    ],
+    ['backfill users/s (ceiling)', `${results.backfill.users_per_s} (${backfill.ceiling})`, '', ''],
+    [
+      'backfill / API ceiling',
+      String(results.backfill.ratio_vs_ceiling),
+      '≥ 0.80',
+      ok(results.backfill.ratio_vs_ceiling >= 0.8),
+    ],
+    [
+      'e2e lag p50 / p99 at 1k/s (ms)',
+      `${results.e2e.p50_ms} / ${results.e2e.p99_ms}`,
+      'p99 ≤ 100',
+      ok(results.e2e.p99_ms <= 100),
+    ],
+    [
+      'peak RSS ingest / worker (MB)',
+      `${results.memory.ingest_peak_mb} / ${results.memory.worker_peak_mb}`,
+      '≤ 150 / ≤ 250',
+      ok(results.memory.ingest_peak_mb <= 150 && results.memory.worker_peak_mb <= 250),
+    ],
+  ];
+  const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
+  console.log('');
+  for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '));
+  writeFileSync(join(root, 'bench/results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  console.log(`\nwrote bench/results.json in ${results.seconds} s`);
+}
+
+function ok(met: boolean): string {
+  return met ? 'yes' : 'NO';
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(`bench failed: ${(error as Error).stack ?? error}`);
+    process.exit(1);
+  },
+);

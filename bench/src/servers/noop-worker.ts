@@ -1,0 +1,16 @@
+// Baseline for the worker: a BullMQ worker with the same connection and concurrency, doing nothing.
+import { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+
+const connection = new Redis(String(process.env.REDIS_URL), { maxRetriesPerRequest: null });
+const worker = new Worker(String(process.env.QUEUE_NAME), async () => 'noop', {
+  connection,
+  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 100),
+});
+console.log(JSON.stringify({ started: true }));
+process.on('SIGTERM', () =>
+  worker.close().then(() => {
+    connection.disconnect();
+    process.exit(0);
+  }),
+);
