@@ -94,12 +94,12 @@ async function backfillType(
     seconds: 0,
   };
   let seen = summary.resumedAt;
-  let position: Position =
+  const position: Position =
     state && !state.done ? { cursor: state.cursor, offset: state.next_offset } : { cursor: null, offset: 0 };
   let total = source.total ? await source.total(api) : (state?.total ?? undefined);
   progress.start(source.name, total, seen);
 
-  const fetchFrom = async (at: Position): Promise<Page> => {
+  const fetchPage = async (at: Position): Promise<Page> => {
     try {
       return await source.page(api, at, limit);
     } catch (error) {
@@ -112,22 +112,9 @@ async function backfillType(
     }
   };
 
-  let next: Promise<Page> | undefined = fetchFrom(position);
-  while (next) {
-    let page: Page;
-    try {
-      page = await next;
-    } catch (error) {
-      // Interrupted while the next page was in flight: everything written so far is checkpointed.
-      if (signal?.aborted) break;
-      throw error;
-    }
-    const last: boolean = page.items.length < limit;
-    // Fetch ahead while this page is written. A rejected prefetch is handled when awaited.
-    next = last || signal?.aborted ? undefined : fetchFrom(page.next);
-    next?.catch(() => {});
-    total = page.total ?? total;
-
+  /** Fetches and validates a page; done ahead, this CPU work overlaps the previous page's transaction. */
+  const fetchFrom = async (at: Position): Promise<{ page: Page; changes: EntityChange[] }> => {
+    const page = await fetchPage(at);
     const changes: EntityChange[] = [];
     for (const item of page.items) {
       try {
@@ -139,13 +126,32 @@ async function backfillType(
         options.onInvalid?.(source.name, String((item as Json).id ?? '?'), error.reason);
       }
     }
+    return { page, changes };
+  };
+
+  let next: Promise<{ page: Page; changes: EntityChange[] }> | undefined = fetchFrom(position);
+  while (next) {
+    let page: Page;
+    let changes: EntityChange[];
+    try {
+      ({ page, changes } = await next);
+    } catch (error) {
+      // Interrupted while the next page was in flight: everything written so far is checkpointed.
+      if (signal?.aborted) break;
+      throw error;
+    }
+    const last: boolean = page.items.length < limit;
+    // Fetch ahead while this page is written. A rejected prefetch is handled when awaited.
+    next = last || signal?.aborted ? undefined : fetchFrom(page.next);
+    next?.catch(() => {});
+    total = page.total ?? total;
+
     seen += page.items.length;
     const outcomes = await applyChanges(db, changes, {
       privacy: options.privacy,
       source: 'backfill',
       alsoInTransaction: (trx) => saveCheckpoint(trx, source.name, page.next, seen, total ?? null, last),
     });
-    position = page.next;
     summary.pages += 1;
     summary.fetched += page.items.length;
     for (const o of outcomes) summary[o] += 1;
