@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import { migrateToLatest, openDatabase } from '@clerk-sync/db';
-import { runBackfill, type TypeSummary } from '../backfill/backfill.js';
-import { ClerkApi } from '../backfill/clerk-api.js';
-import { readClerkApiEnv } from '../backfill/clerk-env.js';
+import { runBackfill } from '../backfill/backfill.js';
 import { createProgress } from '../backfill/progress.js';
-import { readWorkerEnv } from '../env.js';
+import { type ClerkSession, ConfigError, openClerkSession } from './clerk-session.js';
+import { printTable } from './table.js';
 
 const usage = `usage: pnpm backfill [--restart]
 
@@ -33,15 +31,6 @@ async function main(): Promise<number> {
     console.error(`${(error as Error).message}\n\n${usage}`);
     return 2;
   }
-  let env: ReturnType<typeof readWorkerEnv>;
-  let clerk: ReturnType<typeof readClerkApiEnv>;
-  try {
-    env = readWorkerEnv();
-    clerk = readClerkApiEnv();
-  } catch (error) {
-    console.error((error as Error).message);
-    return 1;
-  }
   const controller = new AbortController();
   const stop = () => {
     console.error('\nstopping after the current page; run again to resume');
@@ -50,16 +39,16 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  const database = await openDatabase(env.db);
+  let session: ClerkSession;
   try {
-    await migrateToLatest(database.db, env.db.schema);
-    const api = new ClerkApi({
-      baseUrl: clerk.CLERK_API_URL,
-      secretKey: clerk.CLERK_SECRET_KEY,
-      requestsPer10s: clerk.CLERK_API_RATE * clerk.CLERK_API_RATE_SHARE,
-      maxTries: clerk.CLERK_API_MAX_TRIES,
-      signal: controller.signal,
-    });
+    session = await openClerkSession(controller.signal);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    return 1;
+  }
+  const { env, clerk, database, api } = session;
+  try {
     const summary = await runBackfill({
       db: database.db,
       api,
@@ -70,7 +59,19 @@ async function main(): Promise<number> {
       progress: createProgress(process.stderr),
       onInvalid: (name, id, reason) => console.error(`skipped invalid ${name} ${id}: ${reason}`),
     });
-    printSummary(summary.types);
+    printTable([
+      ['type', 'fetched', 'applied', 'stale', 'invalid', 'resumed at', 'seconds', 'status'],
+      ...summary.types.map((t) => [
+        t.name,
+        t.fetched,
+        t.applied,
+        t.stale,
+        t.invalid,
+        t.resumedAt,
+        t.seconds.toFixed(1),
+        t.complete ? 'complete' : 'interrupted',
+      ]),
+    ]);
     console.log(
       `${summary.requests} requests (${summary.throttled} rate-limited, ${summary.retries} retried) in ${summary.seconds.toFixed(1)} s`,
     );
@@ -78,27 +79,6 @@ async function main(): Promise<number> {
   } finally {
     await database.close();
   }
-}
-
-function printSummary(types: TypeSummary[]): void {
-  const rows = [
-    ['type', 'fetched', 'applied', 'stale', 'invalid', 'resumed at', 'seconds', 'status'],
-    ...types.map((t) => [
-      t.name,
-      t.fetched,
-      t.applied,
-      t.stale,
-      t.invalid,
-      t.resumedAt,
-      t.seconds.toFixed(1),
-      t.complete ? 'complete' : 'interrupted',
-    ]),
-  ].map((r) => r.map(String));
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
-  for (const r of rows)
-    console.log(
-      r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '),
-    );
 }
 
 main().then(

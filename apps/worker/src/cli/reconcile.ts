@@ -1,10 +1,8 @@
 import { parseArgs } from 'node:util';
-import { migrateToLatest, openDatabase } from '@clerk-sync/db';
-import { ClerkApi } from '../backfill/clerk-api.js';
-import { readClerkApiEnv } from '../backfill/clerk-env.js';
 import { createProgress } from '../backfill/progress.js';
 import { runReconcile } from '../backfill/reconcile.js';
-import { readWorkerEnv } from '../env.js';
+import { type ClerkSession, ConfigError, openClerkSession } from './clerk-session.js';
+import { printTable } from './table.js';
 
 const usage = `usage: pnpm reconcile [--apply] [--verbose]
 
@@ -33,24 +31,16 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  let env: ReturnType<typeof readWorkerEnv>;
-  let clerk: ReturnType<typeof readClerkApiEnv>;
+  let session: ClerkSession;
   try {
-    env = readWorkerEnv();
-    clerk = readClerkApiEnv();
+    session = await openClerkSession();
   } catch (error) {
-    console.error((error as Error).message);
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
     return 1;
   }
-  const database = await openDatabase(env.db);
+  const { env, clerk, database, api } = session;
   try {
-    await migrateToLatest(database.db, env.db.schema);
-    const api = new ClerkApi({
-      baseUrl: clerk.CLERK_API_URL,
-      secretKey: clerk.CLERK_SECRET_KEY,
-      requestsPer10s: clerk.CLERK_API_RATE * clerk.CLERK_API_RATE_SHARE,
-      maxTries: clerk.CLERK_API_MAX_TRIES,
-    });
     const report = await runReconcile({
       db: database.db,
       api,
@@ -59,7 +49,7 @@ async function main(): Promise<number> {
       pageSize: clerk.BACKFILL_PAGE_SIZE,
       progress: createProgress(process.stderr),
     });
-    const rows = [
+    printTable([
       [
         'type',
         'in Clerk',
@@ -80,12 +70,7 @@ async function main(): Promise<number> {
         d.deletedLocally.length,
         values.apply ? d.applied : d.missing.length + d.outdated.length + d.gone.length,
       ]),
-    ].map((r) => r.map(String));
-    const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => r[i]?.length ?? 0))) ?? [];
-    for (const r of rows)
-      console.log(
-        r.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  '),
-      );
+    ]);
     if (values.verbose) {
       for (const d of report) {
         for (const [what, ids] of Object.entries({

@@ -1,5 +1,11 @@
 import { prepareEvent } from '@clerk-sync/events';
-import { type Action, type ClerkEnvelope, type FactoryEntity, makeEvent } from '@clerk-sync/testkit';
+import {
+  type Action,
+  type ClerkEnvelope,
+  type FactoryEntity,
+  makeEvent,
+  seededRandom,
+} from '@clerk-sync/testkit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
@@ -105,21 +111,9 @@ function buildHistory(run: number, s: Scenario): { history: HistoryEvent[]; expe
   return { history, expected };
 }
 
-/** mulberry32: a tiny seeded generator, so a failing case replays exactly. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Every event delivered 1–3 times, all deliveries shuffled, then cut into batches of 1–12. */
 function deliveryPlan(history: HistoryEvent[], seed: number): HistoryEvent[][] {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const deliveries = history.flatMap((e) => Array.from({ length: 1 + Math.floor(rand() * 3) }, () => e));
   for (let i = deliveries.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
