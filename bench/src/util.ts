@@ -101,9 +101,3 @@ export async function waitForHttp(url: string, timeoutMs = 20_000): Promise<void
     url,
   );
 }
-
-export function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? Number.NaN;
-}

@@ -21,7 +21,6 @@ import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 
 export interface WorkerHooks {
   onBatch?: (report: BatchReport) => void;
-  onDeadLetter?: (job: Job) => void;
 }
 
 export interface WorkerService {
@@ -164,10 +163,7 @@ export async function startWorker(
     }
     logger.error(line, 'event failed for good, moving to dead letters');
     deadLetters.bury(job).then(
-      () => {
-        metrics.onDeadLetter();
-        hooks.onDeadLetter?.(job);
-      },
+      () => metrics.onDeadLetter(),
       (e: unknown) =>
         logger.error(
           { svixId: job.id, err: (e as Error).message },

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { runBackfill } from '../backfill/backfill.js';
 import { createProgress } from '../backfill/progress.js';
-import { type ClerkSession, ConfigError, openClerkSession } from './clerk-session.js';
+import { openClerkSession } from './clerk-session.js';
+import { runCli } from './run-cli.js';
 import { printTable } from './table.js';
 
 const usage = `usage: pnpm backfill [--restart]
@@ -39,15 +40,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  let session: ClerkSession;
-  try {
-    session = await openClerkSession(controller.signal);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return 1;
-  }
-  const { env, clerk, database, api } = session;
+  const { env, clerk, database, api } = await openClerkSession(controller.signal);
   try {
     const summary = await runBackfill({
       db: database.db,
@@ -81,11 +74,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`backfill failed: ${(error as Error).message}`);
-    console.error('Progress so far is saved; run `pnpm backfill` again to resume.');
-    process.exit(1);
-  },
-);
+runCli('backfill', main, 'Progress so far is saved; run `pnpm backfill` again to resume.');

@@ -2,6 +2,7 @@ import { type ClerkDatabase, migrateToLatest, openDatabase } from '@clerk-sync/d
 import { ClerkApi } from '../backfill/clerk-api.js';
 import { type ClerkApiEnv, readClerkApiEnv } from '../backfill/clerk-env.js';
 import { readWorkerEnv, type WorkerEnv } from '../env.js';
+import { config } from './run-cli.js';
 
 export interface ClerkSession {
   env: WorkerEnv;
@@ -11,18 +12,11 @@ export interface ClerkSession {
 }
 
 /**
- * What `backfill` and `reconcile` both need: the configuration (a bad one throws `ConfigError`, which
- * the CLIs print without a stack), a migrated database, and a rate-limited Clerk API client.
+ * What `backfill` and `reconcile` both need: the configuration (a bad one throws `ConfigError`), a migrated database, and a rate-limited Clerk API client.
  */
 export async function openClerkSession(signal?: AbortSignal): Promise<ClerkSession> {
-  let env: WorkerEnv;
-  let clerk: ClerkApiEnv;
-  try {
-    env = readWorkerEnv();
-    clerk = readClerkApiEnv();
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
+  const env = config(() => readWorkerEnv());
+  const clerk = config(() => readClerkApiEnv());
   const database = await openDatabase(env.db);
   try {
     await migrateToLatest(database.db, env.db.schema);
@@ -38,8 +32,4 @@ export async function openClerkSession(signal?: AbortSignal): Promise<ClerkSessi
     signal,
   });
   return { env, clerk, database, api };
-}
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
 }

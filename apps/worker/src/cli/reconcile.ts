@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createProgress } from '../backfill/progress.js';
 import { runReconcile } from '../backfill/reconcile.js';
-import { type ClerkSession, ConfigError, openClerkSession } from './clerk-session.js';
+import { openClerkSession } from './clerk-session.js';
+import { runCli } from './run-cli.js';
 import { printTable } from './table.js';
 
 const usage = `usage: pnpm reconcile [--apply] [--verbose]
@@ -31,15 +32,7 @@ async function main(): Promise<number> {
     console.log(usage);
     return 0;
   }
-  let session: ClerkSession;
-  try {
-    session = await openClerkSession();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    return 1;
-  }
-  const { env, clerk, database, api } = session;
+  const { env, clerk, database, api } = await openClerkSession();
   try {
     const report = await runReconcile({
       db: database.db,
@@ -91,10 +84,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`reconcile failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+runCli('reconcile', main);

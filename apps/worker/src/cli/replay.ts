@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { DeadLetters, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/events/dead-letters';
 import { Redis } from 'ioredis';
 import { readWorkerEnv } from '../env.js';
+import { config, runCli } from './run-cli.js';
 
 const usage = `usage: pnpm replay (--all | --svix-id ID... | --type TYPE | --since TIME) [--dry-run]
 
@@ -30,7 +31,7 @@ async function main(): Promise<number> {
     console.error(`--since: not a time: ${values.since}\n\n${usage}`);
     return 2;
   }
-  const env = readWorkerEnv();
+  const env = config(() => readWorkerEnv());
   const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
   const deadLetters = new DeadLetters(env.QUEUE_NAME, connection);
   try {
@@ -80,10 +81,4 @@ function parse() {
   });
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`replay failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+runCli('replay', main);

@@ -1,16 +1,11 @@
 import { migrateToLatest, openDatabase } from '@clerk-sync/db';
 import { readWorkerEnv } from '../env.js';
 import { readStats, renderStats } from '../stats/report.js';
+import { config, runCli } from './run-cli.js';
 
 /** `pnpm stats`: a short report from the analytics views. `--json` prints the figures instead. */
 async function main(): Promise<number> {
-  let env: ReturnType<typeof readWorkerEnv>;
-  try {
-    env = readWorkerEnv();
-  } catch (error) {
-    console.error((error as Error).message);
-    return 1;
-  }
+  const env = config(() => readWorkerEnv());
   const database = await openDatabase(env.db);
   try {
     await migrateToLatest(database.db, env.db.schema);
@@ -22,10 +17,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(`stats failed: ${(error as Error).message}`);
-    process.exit(1);
-  },
-);
+runCli('stats', main);
