@@ -118,6 +118,7 @@ async function ingestScenario() {
         QUEUE_NAME: `bench-ingest-${run}`,
         HOST: '127.0.0.1',
         ADMIN_PORT: '0',
+        METRICS_PORT: '0',
         LOG_LEVEL: 'info',
         ...(process.env.BENCH_INGEST_NODE_OPTIONS
           ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
@@ -317,6 +318,7 @@ async function e2eScenario() {
     PORT: String(port),
     HOST: '127.0.0.1',
     ADMIN_PORT: '0',
+    METRICS_PORT: '0',
     LOG_LEVEL: 'warn',
   });
   const worker = startChild(dist('apps/worker/dist/main.js'), {
@@ -408,7 +410,7 @@ async function main(): Promise<void> {
       backfill: backfillScenario,
       e2e: e2eScenario,
     };
-    const scenario = scenarios[only];
+    const scenario = Object.hasOwn(scenarios, only) ? scenarios[only] : undefined;
     if (!scenario) throw new Error(`--only: one of ${Object.keys(scenarios).join(', ')}`);
     console.log(JSON.stringify(await scenario()));
     return;

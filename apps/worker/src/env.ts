@@ -1,5 +1,5 @@
 import { type DbConfig, type PrivacyOptions, readDbConfig, readPrivacyOptions } from '@clerk-sync/db';
-import { DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
+import { DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
 import { z } from 'zod';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
@@ -18,6 +18,11 @@ const schema = z.object({
   WORKER_STALLED_INTERVAL_MS: int(30_000, 500),
   WORKER_SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
   DEAD_LETTER_SWEEP_MS: int(30_000, 100),
+  /**
+   * An event whose version is further ahead of the worker's clock than this is dead-lettered, never
+   * applied. At least a minute, so that ordinary drift between Clerk's clock and ours is never refused.
+   */
+  MAX_FUTURE_SKEW_MS: int(DEFAULT_MAX_FUTURE_SKEW_MS, 60_000),
   SCRUB_COMPLETED_JOBS: z
     .enum(['true', 'false'])
     .default('true')

@@ -126,7 +126,7 @@ export async function startWorker(
     let event: ReturnType<typeof prepareEvent>;
     try {
       payload = parseJobPayload(job.data);
-      event = prepareEvent(payload);
+      event = prepareEvent(payload, { now: Date.now(), maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS });
     } catch (error) {
       if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
       throw error;

@@ -24,8 +24,9 @@ export type EntityKind = (typeof entityKinds)[keyof typeof entityKinds];
 /** The entity kind of an event type; unknown prefixes are snake_cased so new types still get a stable key. */
 export function entityKindOf(eventType: string): string {
   const prefix = eventType.split('.', 1)[0] ?? eventType;
-  const known = (entityKinds as Record<string, string>)[prefix];
-  return known ?? prefix.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+  // Own keys only: a prefix such as `constructor` or `__proto__` must not reach Object.prototype.
+  if (Object.hasOwn(entityKinds, prefix)) return entityKinds[prefix as keyof typeof entityKinds];
+  return prefix.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
 }
 
 /**

@@ -1,5 +1,6 @@
 export { type EntityKind, entityKey, entityKindOf, entityKinds } from './entity-key.js';
 export { eventVersion, isDeleteEventType } from './event-version.js';
+export { DEFAULT_MAX_FUTURE_SKEW_MS, type VersionClock } from './future-version.js';
 export {
   type HandledEvent,
   type HandledEventType,

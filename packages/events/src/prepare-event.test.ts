@@ -98,6 +98,7 @@ describe('prepareEvent rejects what the worker cannot use', () => {
   it('accepts an unknown type as unhandled, with a version from updated_at', () => {
     const prepared = prepareEvent(
       payload({ type: 'widget.updated', timestamp: 5, data: { id: 'w_1', updated_at: 1_800_000_000_000 } }),
+      { now: 1_800_000_000_000 },
     );
     expect(prepared).toMatchObject({
       handled: null,

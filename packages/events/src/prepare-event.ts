@@ -1,6 +1,7 @@
 import { describeIssues } from './describe-issues.js';
 import { entityKey } from './entity-key.js';
 import { eventVersion } from './event-version.js';
+import { DEFAULT_MAX_FUTURE_SKEW_MS, futureVersionProblem, type VersionClock } from './future-version.js';
 import { type HandledEvent, handledEvents, isHandledEventType } from './handled-events.js';
 import { InvalidEventError } from './invalid-event-error.js';
 import type { JobPayload } from './job-payload.js';
@@ -22,12 +23,24 @@ export interface PreparedEvent {
 
 /**
  * Validates a job's event and computes its version and entity key. Throws `InvalidEventError`
- * when the envelope, or the data of a handled type, lacks a field the worker needs.
+ * when the envelope, or the data of a handled type, lacks a field the worker needs, or when the
+ * version is further ahead of `clock.now` than `clock.maxFutureSkewMs` (see `futureVersionProblem`).
+ * The worker passes its clock; left out, it is `Date.now()` with a skew of one day.
+ *
+ * @example prepareEvent(job.data, { now: Date.now(), maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS })
  */
-export function prepareEvent(payload: JobPayload): PreparedEvent {
+export function prepareEvent(payload: JobPayload, clock: Partial<VersionClock> = {}): PreparedEvent {
   const envelope = envelopeSchema.safeParse(payload.event);
   if (!envelope.success) throw new InvalidEventError(describeIssues(envelope.error));
   const event = envelope.data;
+  const checkFuture = (version: number | null): void => {
+    if (version === null) return;
+    const problem = futureVersionProblem(version, {
+      now: clock.now ?? Date.now(),
+      maxFutureSkewMs: clock.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
+    });
+    if (problem !== null) throw new InvalidEventError(`${event.type}: ${problem}`);
+  };
   const id = typeof event.data.id === 'string' && event.data.id !== '' ? event.data.id : null;
   const base = {
     svixId: payload.svixId,
@@ -37,7 +50,9 @@ export function prepareEvent(payload: JobPayload): PreparedEvent {
     entityId: id,
   };
   if (!isHandledEventType(event.type)) {
-    return { ...base, version: eventVersion(event), handled: null };
+    const version = eventVersion(event);
+    checkFuture(version);
+    return { ...base, version, handled: null };
   }
   const spec = handledEvents[event.type];
   const data = spec.schema.safeParse(event.data);
@@ -48,6 +63,7 @@ export function prepareEvent(payload: JobPayload): PreparedEvent {
       `${event.type}: timestamp: required for ${spec.isDelete ? 'deletes' : 'events'}`,
     );
   }
+  checkFuture(version);
   const handled = { type: event.type, data: data.data } as HandledEvent;
   return { ...base, version, handled };
 }

@@ -5,7 +5,9 @@ import { z } from 'zod';
  * parse: we only keep what we store. Optional or nullable fields are the ones legacy payloads omit.
  */
 
-const epochMs = z.number().finite().nonnegative();
+/** The largest time a JavaScript `Date` can hold; beyond it, turning the value into a timestamp throws. */
+const MAX_EPOCH_MS = 8.64e15;
+const epochMs = z.number().finite().nonnegative().max(MAX_EPOCH_MS, 'must be a time a Date can hold');
 const text = z.string().nullish();
 const metadata = z.record(z.string(), z.unknown()).nullish();
 
@@ -75,12 +77,18 @@ export const membershipDataSchema = z.object({
   updated_at: epochMs,
 });
 
-const legacyRoles: Record<string, string> = { admin: 'org:admin', basic_member: 'org:member' };
+const legacyRoles = new Map([
+  ['admin', 'org:admin'],
+  ['basic_member', 'org:member'],
+]);
 
-/** Legacy payloads say `admin` or `basic_member`; current ones always use `org:` keys. */
+/**
+ * Legacy payloads say `admin` or `basic_member`; current ones always use `org:` keys. A Map, not an
+ * object literal, so that a role named `toString` or `__proto__` is just another custom role.
+ */
 export function normaliseRole(role: string): string {
   if (role.startsWith('org:')) return role;
-  return legacyRoles[role] ?? `org:${role}`;
+  return legacyRoles.get(role) ?? `org:${role}`;
 }
 
 export type Envelope = z.infer<typeof envelopeSchema>;

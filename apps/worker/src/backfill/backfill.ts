@@ -26,6 +26,11 @@ export interface BackfillOptions {
   privacy?: PrivacyOptions;
   /** Called with the id of each object that fails validation (never its content). */
   onInvalid?: (name: string, id: string, reason: string) => void;
+  /**
+   * An object whose `updated_at` is further ahead of the clock than this is counted invalid and not
+   * written, as the worker does with webhooks (`MAX_FUTURE_SKEW_MS`). Defaults to one day.
+   */
+  maxFutureSkewMs?: number;
 }
 
 export interface TypeSummary {
@@ -118,7 +123,10 @@ async function backfillType(
     const changes: EntityChange[] = [];
     for (const item of page.items) {
       try {
-        const { event, version } = snapshotEvent(source.kind, item);
+        const { event, version } = snapshotEvent(source.kind, item, {
+          now: Date.now(),
+          maxFutureSkewMs: options.maxFutureSkewMs,
+        });
         changes.push(entityChangeFor(event, version, options.privacy));
       } catch (error) {
         if (!(error instanceof InvalidEventError)) throw error;

@@ -12,7 +12,8 @@ const schema = z.object({
     .string()
     .default('production')
     .transform((v, ctx) => {
-      if (v in CLERK_API_RATES) return CLERK_API_RATES[v as keyof typeof CLERK_API_RATES];
+      // Own keys only: `toString` or `constructor` must be refused, not read off Object.prototype.
+      if (Object.hasOwn(CLERK_API_RATES, v)) return CLERK_API_RATES[v as keyof typeof CLERK_API_RATES];
       const n = Number(v);
       if (Number.isFinite(n) && n > 0) return n;
       ctx.addIssue({ code: 'custom', message: 'production, development, or requests per 10 seconds' });

@@ -24,6 +24,8 @@ export interface ReconcileOptions {
   pageSize?: number;
   progress?: Progress;
   sources?: readonly Source[];
+  /** As for the backfill: an object dated further ahead than this is never written. Defaults to one day. */
+  maxFutureSkewMs?: number;
 }
 
 export interface TypeDrift {
@@ -100,7 +102,10 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
         else continue;
         if (row?.deleted) continue;
         try {
-          const { event, version } = snapshotEvent(source.kind, item);
+          const { event, version } = snapshotEvent(source.kind, item, {
+            now: Date.now(),
+            maxFutureSkewMs: options.maxFutureSkewMs,
+          });
           fixes.push(entityChangeFor(event, version, options.privacy));
         } catch (error) {
           if (!(error instanceof InvalidEventError)) throw error;

@@ -294,12 +294,17 @@ export const handlers = {
   'sms.created': sms,
 } satisfies { [T in HandledEventType]: Handler<T> };
 
-/** Dispatches through `handlers`; the cast is the one place TypeScript cannot follow the correlation. */
+/**
+ * Dispatches through `handlers`; the cast is the one place TypeScript cannot follow the correlation.
+ * The type is checked against the table's own keys, so a `type` such as `toString` that slipped past
+ * the types can never call a function inherited from Object.prototype.
+ */
 export function changeFor(
   event: HandledEvent,
   version: number,
   privacy: PrivacyOptions = defaultPrivacy,
 ): Change {
+  if (!Object.hasOwn(handlers, event.type)) throw new Error(`no handler for event type ${event.type}`);
   return (handlers[event.type] as Handler<HandledEventType>)(event, version, privacy);
 }
 
