@@ -10,6 +10,15 @@ export class EnqueueUnavailableError extends Error {
   override readonly name = 'EnqueueUnavailableError';
 }
 
+/**
+ * The job could not be written for a reason that is not Redis being away: its payload cannot be
+ * serialized, or BullMQ refuses its options. Retrying the same delivery would fail the same way, so
+ * the caller answers 4xx rather than 503.
+ */
+export class EnqueueRejectedError extends Error {
+  override readonly name = 'EnqueueRejectedError';
+}
+
 export interface EnqueuerOptions extends RetryPolicy {
   /** A caller waits at most this long for Redis to confirm its job. */
   timeoutMs: number;
@@ -63,9 +72,32 @@ export class Enqueuer {
       return exists === 1 ? 'duplicate' : 'enqueued';
     } catch (error) {
       if (error instanceof EnqueueUnavailableError) throw error;
-      throw new EnqueueUnavailableError(`Redis refused the job: ${(error as Error).message}`);
+      if (isRedisFailure(error)) {
+        throw new EnqueueUnavailableError(`Redis refused the job: ${(error as Error).message}`);
+      }
+      throw new EnqueueRejectedError(`the job could not be written (${(error as Error)?.name})`, {
+        cause: error,
+      });
     }
   }
+}
+
+/** ioredis's connection-state errors, which are plain `Error`s. */
+const CONNECTION_MESSAGE =
+  /connection|stream isn't writeable|timed out|timeout|cluster is|startup nodes|ECONN|ETIMEDOUT|EPIPE/i;
+
+/**
+ * True for errors that come from Redis or the connection to it: Redis's error replies and ioredis's
+ * aborts (`RedisError` and subclasses), socket errors, and ioredis's connection-state messages. Anything
+ * else was thrown before a command left, such as `JSON.stringify` overflowing on a payload.
+ */
+export function isRedisFailure(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  for (let p = Object.getPrototypeOf(error); p && p !== Error.prototype; p = Object.getPrototypeOf(p)) {
+    if ((p as { constructor?: { name?: string } }).constructor?.name === 'RedisError') return true;
+  }
+  if (typeof (error as NodeJS.ErrnoException).syscall === 'string') return true;
+  return CONNECTION_MESSAGE.test(error.message);
 }
 
 /**

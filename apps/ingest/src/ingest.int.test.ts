@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
+import type { JobPayload, RawEvent } from '@clerk-sync/events';
 import {
   loadWebhookExamples,
   makeEvent,
@@ -7,10 +8,14 @@ import {
   svixHeaders,
   TEST_SIGNING_SECRET,
 } from '@clerk-sync/testkit';
+import { ReplyError } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createIngestApp } from './app.js';
+import { EnqueueRejectedError, isRedisFailure } from './enqueuer.js';
 import { readIngestEnv } from './env.js';
 import { createIngestService, type IngestService } from './ingest-service.js';
+import { createVerifier } from './webhook-verifier.js';
 
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const logLines: string[] = [];
@@ -187,6 +192,58 @@ describe('POST /webhooks/clerk with Redis up', () => {
     expect(await res.json()).toMatchObject({ error: 'invalid_svix_id' });
   });
 
+  it('accepts the Standard Webhooks header names (webhook-id, webhook-timestamp, webhook-signature)', async () => {
+    const id = `msg_${randomUUID()}`;
+    const h = svixHeaders(TEST_SIGNING_SECRET, id, body);
+    const res = await post(s, body, {
+      'content-type': 'application/json',
+      'webhook-id': h['svix-id'],
+      'webhook-timestamp': h['svix-timestamp'],
+      'webhook-signature': h['svix-signature'],
+    });
+    expect(res.status).toBe(202);
+    expect((await s.queue.getJob(id))?.name).toBe('user.created');
+  });
+
+  it('logs a short printable prefix and the length of an invalid svix-id, never the raw header', async () => {
+    const raw = `${'A'.repeat(20)}\u00e9${'B'.repeat(8000)}`;
+    const res = await post(s, body, { ...svixHeaders(TEST_SIGNING_SECRET, 'msg_x', body), 'svix-id': raw });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'invalid_svix_id' });
+    const lines = logLines.map((l) => JSON.parse(l));
+    const line = lines.find((l) => l.outcome === 'invalid_svix_id');
+    expect(line).toMatchObject({
+      svixIdLength: raw.length,
+      svixIdPrefix: `${'A'.repeat(20)}?${'B'.repeat(11)}`,
+    });
+    expect(line.svixId).toBeUndefined();
+    for (const l of logLines) expect(l).not.toContain('B'.repeat(12));
+  });
+
+  it('answers an unsigned request that declares a body with Connection: close, so its body is never read', async () => {
+    const stale = svixHeaders(
+      TEST_SIGNING_SECRET,
+      `msg_${randomUUID()}`,
+      body,
+      new Date(Date.now() - 600_000),
+    );
+    const res = await post(s, body, stale);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'stale_timestamp' });
+    expect(res.headers.get('connection')).toBe('close');
+    const ok = await post(s, body, svixHeaders(TEST_SIGNING_SECRET, `msg_${randomUUID()}`, body));
+    expect(ok.headers.get('connection')).toBeNull();
+  });
+
+  it('answers a signed body nested 8,000 levels deep with 400 too_deep, and enqueues nothing', async () => {
+    const before = await jobCount();
+    const deep = `{"type":"user.created","data":{"x":${'['.repeat(8000)}${']'.repeat(8000)}}}`;
+    const res = await post(s, deep, svixHeaders(TEST_SIGNING_SECRET, `msg_${randomUUID()}`, deep));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'too_deep' });
+    expect(await jobCount()).toBe(before);
+  });
+
   it('answers 413 for a body over the limit, declared or streamed', async () => {
     const big = JSON.stringify({ type: 'user.created', data: { pad: 'x'.repeat(70_000) } });
     const declared = await post(s, big, svixHeaders(TEST_SIGNING_SECRET, `msg_${randomUUID()}`, big));
@@ -259,6 +316,69 @@ describe('secret rotation', () => {
       await s.queue.obliterate({ force: true });
       await s.close();
     }
+  });
+});
+
+describe('enqueue errors that are not Redis being away', () => {
+  let s: IngestService;
+  beforeAll(() => {
+    s = service();
+  });
+  afterAll(async () => {
+    await s.queue.obliterate({ force: true });
+    await s.close();
+  });
+
+  const payload = (data: Record<string, unknown>): JobPayload => ({
+    v: 1,
+    svixId: `msg_${randomUUID()}`,
+    receivedAt: Date.now(),
+    event: { type: 'user.created', data } as RawEvent,
+  });
+
+  it('rejects a payload that cannot be serialized as EnqueueRejectedError, not as unavailable', async () => {
+    let deep: unknown = {};
+    for (let i = 0; i < 20_000; i++) deep = [deep];
+    for (const data of [{ deep }, { big: 10n }]) {
+      const error = await s.enqueuer.enqueue(payload(data)).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(EnqueueRejectedError);
+    }
+    // The same Redis takes an ordinary job right after.
+    expect(await s.enqueuer.enqueue(payload({ id: 'user_ok' }))).toBe('enqueued');
+  });
+
+  it('answers 422 unprocessable, never 503, when the queue refuses a signed event', async () => {
+    // With the edge's depth limit lifted, an 8,000-level body reaches BullMQ, whose JSON.stringify overflows.
+    const app = createIngestApp({
+      verifier: createVerifier([TEST_SIGNING_SECRET]),
+      enqueue: (p) => s.enqueuer.enqueue(p),
+      isReady: async () => true,
+      logger,
+      bodyLimitBytes: 1024 * 1024,
+      queueName: s.queue.name,
+      maxJsonDepth: Number.POSITIVE_INFINITY,
+    });
+    const deep = `{"type":"user.created","data":{"x":${'['.repeat(8000)}${']'.repeat(8000)}}}`;
+    const id = `msg_${randomUUID()}`;
+    const res = await app.request('/webhooks/clerk', {
+      method: 'POST',
+      body: deep,
+      headers: svixHeaders(TEST_SIGNING_SECRET, id, deep),
+    });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ error: 'unprocessable' });
+    expect(await s.queue.getJob(id)).toBeUndefined();
+  });
+
+  it('tells Redis failures from bad payloads', () => {
+    expect(isRedisFailure(new Error('Connection is closed.'))).toBe(true);
+    expect(isRedisFailure(new Error("Stream isn't writeable and enableOfflineQueue options is false"))).toBe(
+      true,
+    );
+    expect(isRedisFailure(Object.assign(new Error('read ECONNRESET'), { syscall: 'read' }))).toBe(true);
+    expect(isRedisFailure(new ReplyError('OOM command not allowed when used memory > maxmemory'))).toBe(true);
+    expect(isRedisFailure(new RangeError('Maximum call stack size exceeded'))).toBe(false);
+    expect(isRedisFailure(new TypeError('Do not know how to serialize a BigInt'))).toBe(false);
   });
 });
 

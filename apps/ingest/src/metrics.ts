@@ -13,8 +13,11 @@ const outcomeGroup: Record<IngestOutcome, string> = {
   stale_timestamp: 'bad_signature',
   bad_signature: 'bad_signature',
   too_large: 'too_large',
+  aborted: 'invalid',
   invalid_json: 'invalid',
   invalid_event: 'invalid',
+  too_deep: 'invalid',
+  unprocessable: 'invalid',
   invalid_svix_id: 'invalid',
   unavailable: 'unavailable',
 };
