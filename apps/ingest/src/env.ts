@@ -1,8 +1,12 @@
 import { DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
 import { z } from 'zod';
+import { parseAllowedHosts } from './admin/admin-guard.js';
+import { adminPasswordProblem } from './admin/admin-password.js';
 import { parseSigningSecrets } from './signing-secrets.js';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+/** An empty variable (`ADMIN_PASSWORD=` in .env, `""` in a Secret) means unset. */
+const emptyToUndefined = (value: unknown) => (value === '' ? undefined : value);
 
 const schema = z.object({
   PORT: int(3000, 0),
@@ -22,7 +26,11 @@ const schema = z.object({
     .string()
     .regex(/^[\w{}.-]+$/, 'letters, digits, _ . - and {} only')
     .default(DEFAULT_QUEUE_NAME),
-  BODY_LIMIT_BYTES: int(1024 * 1024, 1),
+  BODY_LIMIT_BYTES: int(256 * 1024, 1),
+  HTTP_REQUEST_TIMEOUT_MS: int(15_000, 100),
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 100),
+  HTTP_KEEPALIVE_TIMEOUT_MS: int(10_000, 100),
+  HTTP_MAX_CONNECTIONS: int(1000, 1),
   ENQUEUE_TIMEOUT_MS: int(2000, 50),
   JOB_ATTEMPTS: int(15, 1),
   JOB_BACKOFF_MS: int(1000, 1),
@@ -32,8 +40,36 @@ const schema = z.object({
   SHUTDOWN_TIMEOUT_MS: int(10_000, 0),
   ADMIN_PORT: int(3001, 0),
   ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
-  ADMIN_USERNAME: z.string().optional(),
-  ADMIN_PASSWORD: z.string().optional(),
+  ADMIN_USERNAME: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .regex(/^[^:]+$/, 'must be non-empty and contain no ":"')
+      .default('admin'),
+  ),
+  ADMIN_PASSWORD: z.preprocess(
+    emptyToUndefined,
+    z
+      .string()
+      .optional()
+      .superRefine((password, ctx) => {
+        const problem = password === undefined ? undefined : adminPasswordProblem(password);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+  ),
+  ADMIN_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((raw, ctx) => {
+      try {
+        return parseAllowedHosts(raw);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  METRICS_PORT: int(3003, 0),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

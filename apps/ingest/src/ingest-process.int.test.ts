@@ -19,6 +19,7 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
       PORT: '0',
       HOST: '127.0.0.1',
       ADMIN_PORT: '0',
+      METRICS_PORT: '0',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,4 +1,6 @@
+import type { ServerOptions } from 'node:http';
 import { DeadLetters } from '@clerk-sync/events/dead-letters';
+import { type MetricsServer, serveMetrics } from '@clerk-sync/events/telemetry';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Queue } from 'bullmq';
 import type { Hono } from 'hono';
@@ -7,20 +9,21 @@ import { adminCredentials, createAdminApp } from './admin/admin-app.js';
 import { createIngestApp } from './app.js';
 import { Enqueuer, withTimeout } from './enqueuer.js';
 import type { IngestEnv } from './env.js';
+import { capConnections, type HttpLimits, httpServerOptions } from './http-limits.js';
 import type { Logger } from './logger.js';
 import { createIngestMetrics, type IngestMetrics } from './metrics.js';
-import { createVerifier } from './signing-secrets.js';
+import { createVerifier } from './webhook-verifier.js';
 
 export interface IngestService {
   app: ReturnType<typeof createIngestApp>;
-  /** Bull Board, `/metrics` and the dead-letter API, on its own listener. */
-  adminApp: Hono;
+  /** Bull Board and the dead-letter API, on its own listener; `undefined` without `ADMIN_PASSWORD`. */
+  adminApp: Hono | undefined;
   queue: Queue;
   deadLetters: DeadLetters;
   enqueuer: Enqueuer;
   metrics: IngestMetrics;
-  /** Starts the webhook and admin listeners; resolves with the bound ports. */
-  listen(): Promise<{ port: number; adminPort: number }>;
+  /** Starts the webhook, metrics and (if on) admin listeners; resolves with the bound ports. */
+  listen(): Promise<{ port: number; metricsPort: number; adminPort: number | undefined }>;
   /** Stops accepting, lets in-flight requests finish, then closes the queue and Redis. Idempotent. */
   close(): Promise<void>;
 }
@@ -44,15 +47,17 @@ export function createProducerRedis(url: string): Redis {
 }
 
 /**
- * The ingest: webhook app, admin app, queue and metrics. Throws if the admin listener would be
- * reachable beyond this machine without credentials.
+ * The ingest: webhook app, metrics listener, admin app (only with `ADMIN_PASSWORD`), queue and metrics.
  */
 export function createIngestService(env: IngestEnv, logger: Logger): IngestService {
-  const credentials = adminCredentials({
-    host: env.ADMIN_HOST,
-    username: env.ADMIN_USERNAME,
-    password: env.ADMIN_PASSWORD,
-  });
+  const credentials = adminCredentials({ username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
+  const limits: HttpLimits = {
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEPALIVE_TIMEOUT_MS,
+    maxConnections: env.HTTP_MAX_CONNECTIONS,
+  };
+  const webhookServerOptions = httpServerOptions(limits);
   const redis = createProducerRedis(env.REDIS_URL);
   const deadLetters = new DeadLetters(env.QUEUE_NAME, redis);
   const queue = deadLetters.queue;
@@ -68,7 +73,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     timeoutMs: env.ENQUEUE_TIMEOUT_MS,
   });
   const app = createIngestApp({
-    verify: createVerifier(env.CLERK_WEBHOOK_SIGNING_SECRET),
+    verifier: createVerifier(env.CLERK_WEBHOOK_SIGNING_SECRET),
     enqueue: (payload) => enqueuer.enqueue(payload),
     isReady: () => ping(redis, 1000),
     logger,
@@ -76,25 +81,51 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     queueName: env.QUEUE_NAME,
     onOutcome: metrics.onOutcome,
   });
-  const adminApp = createAdminApp({ deadLetters, registry: metrics.registry, credentials });
+  const adminApp = credentials
+    ? createAdminApp({ deadLetters, credentials, allowedHosts: adminAllowedHosts(env) })
+    : undefined;
 
   let server: ServerType | undefined;
   let adminServer: ServerType | undefined;
+  let metricsServer: MetricsServer | undefined;
   let closing: Promise<void> | undefined;
 
-  const start = (fetch: Hono['fetch'], port: number, hostname: string, keep: (s: ServerType) => void) =>
+  const start = (
+    fetch: Hono['fetch'],
+    port: number,
+    hostname: string,
+    keep: (s: ServerType) => void,
+    serverOptions?: ServerOptions,
+  ) =>
     new Promise<number>((resolve, reject) => {
-      const s = serve({ fetch, port, hostname }, (info) => resolve(info.port));
+      const s = serve({ fetch, port, hostname, serverOptions }, (info) => resolve(info.port));
       s.once('error', reject);
       keep(s);
     });
+  const startMetrics = async () => {
+    metricsServer = await serveMetrics(metrics.registry, {
+      port: env.METRICS_PORT,
+      hostname: env.METRICS_HOST,
+    });
+    return metricsServer.port;
+  };
   const listen = async () => ({
-    port: await start(app.fetch, env.PORT, env.HOST, (s) => {
-      server = s;
-    }),
-    adminPort: await start(adminApp.fetch, env.ADMIN_PORT, env.ADMIN_HOST, (s) => {
-      adminServer = s;
-    }),
+    port: await start(
+      app.fetch,
+      env.PORT,
+      env.HOST,
+      (s) => {
+        server = s;
+        capConnections(s, limits);
+      },
+      webhookServerOptions,
+    ),
+    metricsPort: await startMetrics(),
+    adminPort: adminApp
+      ? await start(adminApp.fetch, env.ADMIN_PORT, env.ADMIN_HOST, (s) => {
+          adminServer = s;
+        })
+      : undefined,
   });
 
   const close = () => {
@@ -109,6 +140,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       }
       if (adminServer && 'closeAllConnections' in adminServer) adminServer.closeAllConnections();
       await new Promise<void>((resolve) => (adminServer ? adminServer.close(() => resolve()) : resolve()));
+      await metricsServer?.close();
       await enqueuer.drain();
       // Closing a queue whose Redis never answered would wait for it; bound it.
       await withTimeout(deadLetters.close(), 2000).catch(() => {});
@@ -118,6 +150,16 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   };
 
   return { app, adminApp, queue, deadLetters, enqueuer, metrics, listen, close };
+}
+
+/**
+ * `Host` names the admin listener answers to besides loopback: `ADMIN_ALLOWED_HOSTS`, plus
+ * `ADMIN_HOST` itself when it names one address (a browser pointed at that IP sends it as `Host`).
+ */
+function adminAllowedHosts(env: IngestEnv): string[] {
+  const wildcard = env.ADMIN_HOST === '0.0.0.0' || env.ADMIN_HOST === '::';
+  const own = wildcard ? [] : [env.ADMIN_HOST.includes(':') ? `[${env.ADMIN_HOST}]` : env.ADMIN_HOST];
+  return [...env.ADMIN_ALLOWED_HOSTS, ...own.map((h) => h.toLowerCase())];
 }
 
 async function ping(redis: Redis, timeoutMs: number): Promise<boolean> {

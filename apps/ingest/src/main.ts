@@ -21,18 +21,22 @@ async function main(): Promise<void> {
     console.error(`invalid ingest configuration: ${(error as Error).message}`);
     process.exit(1);
   }
-  const { port, adminPort } = await service.listen();
+  const { port, metricsPort, adminPort } = await service.listen();
   logger.info(
     {
       port,
+      metricsPort,
       adminPort,
-      adminHost: env.ADMIN_HOST,
+      adminHost: adminPort === undefined ? undefined : env.ADMIN_HOST,
       queue: env.QUEUE_NAME,
       secretCount: env.CLERK_WEBHOOK_SIGNING_SECRET.length,
       tracing: tracing.enabled,
     },
     'ingest listening',
   );
+  if (adminPort === undefined) {
+    logger.info('admin listener off: set ADMIN_PASSWORD (16+ random characters) to serve Bull Board');
+  }
 
   const shutdown = (signal: string) => {
     logger.info({ signal }, 'shutting down');

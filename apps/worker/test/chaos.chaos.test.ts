@@ -121,6 +121,7 @@ describe('chaos', () => {
       PORT: String(ingestPort),
       HOST: '127.0.0.1',
       ADMIN_PORT: '0',
+      METRICS_PORT: '0',
       JOB_ATTEMPTS: '40',
       JOB_BACKOFF_MS: '100',
       LOG_LEVEL: 'warn',

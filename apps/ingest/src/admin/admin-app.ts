@@ -3,16 +3,21 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
 import { type DeadLetters, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/events/dead-letters';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { Hono } from 'hono';
-import { basicAuth } from 'hono/basic-auth';
-import type { Registry } from 'prom-client';
+import { type Context, Hono } from 'hono';
+import { secureHeaders } from 'hono/secure-headers';
 import { z } from 'zod';
+import { adminAuth } from './admin-auth.js';
+import { adminGuard, LOOPBACK_HOSTS } from './admin-guard.js';
 
 export interface AdminDeps {
   deadLetters: DeadLetters;
-  registry: Registry;
-  /** When set, every route needs HTTP basic auth with these. */
-  credentials?: { username: string; password: string };
+  /** Every route needs HTTP basic auth with these; there is no anonymous mode. */
+  credentials: { username: string; password: string };
+  /**
+   * `Host` names the listener answers to besides the loopback ones (`ADMIN_ALLOWED_HOSTS`), as
+   * `name` (any port) or `name:port`.
+   */
+  allowedHosts?: readonly string[];
 }
 
 const replayBody = z
@@ -26,24 +31,51 @@ const replayBody = z
   .strict();
 
 /**
- * The operator's listener: Bull Board (main and dead-letter queues), Prometheus metrics, and the
- * dead-letter API, which lists letters and replays them with the same selectors as `pnpm replay`.
+ * The operator's listener: Bull Board (main and dead-letter queues) and the dead-letter API, which
+ * lists letters and replays them with the same selectors as `pnpm replay`. Metrics are served
+ * elsewhere (`METRICS_PORT`), so nothing here is anonymous.
+ *
+ * Anything that lands in the main queue is applied without a signature check, so this listener is
+ * closed from every side: unknown `Host` names (DNS rebinding) get 421, cross-site writes 403 or 415
+ * whatever their credentials, wrong passwords are throttled, pages cannot be framed, and Bull Board
+ * can neither add a job nor rewrite a job's data. Retrying failed jobs and replaying dead letters stay.
  */
 export function createAdminApp(deps: AdminDeps): Hono {
   const app = new Hono();
-  if (deps.credentials) app.use('*', basicAuth({ ...deps.credentials, realm: 'clerk-sync admin' }));
+  app.use(
+    '*',
+    secureHeaders({
+      xFrameOptions: 'DENY',
+      contentSecurityPolicy: { frameAncestors: ["'none'"] },
+      // Plain HTTP on loopback by default; HSTS belongs to the TLS proxy in front, if any.
+      strictTransportSecurity: false,
+    }),
+    async (c, next) => {
+      await next();
+      // Job data holds personal data: keep it out of browser and proxy caches.
+      c.header('Cache-Control', 'no-store');
+    },
+  );
+  app.use('*', adminGuard([...LOOPBACK_HOSTS, ...(deps.allowedHosts ?? [])]));
+  app.use('*', adminAuth(deps.credentials));
 
-  app.get('/metrics', async (c) => {
-    const body = await deps.registry.metrics();
-    return c.body(body, 200, { 'content-type': deps.registry.contentType });
-  });
+  // Bull Board would otherwise let anyone logged in forge an event (add) or rewrite one (update-data)
+  // in either queue; a rewritten dead letter becomes a forged event once replayed.
+  const readOnlyData = (c: Context) =>
+    c.json(
+      {
+        error: 'forbidden',
+        message:
+          'jobs cannot be added or edited here; only Clerk (through the signed webhook) creates events',
+      },
+      403,
+    );
+  app.post('/admin/queues/api/queues/:queueName/add', readOnlyData);
+  app.patch('/admin/queues/api/queues/:queueName/:jobId/update-data', readOnlyData);
 
   const board = new HonoAdapter(serveStatic);
   createBullBoard({
-    queues: [
-      new BullMQAdapter(deps.deadLetters.queue),
-      new BullMQAdapter(deps.deadLetters.dead, { readOnlyMode: false }),
-    ],
+    queues: [new NoAddAdapter(deps.deadLetters.queue), new NoAddAdapter(deps.deadLetters.dead)],
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'clerk-sync' } },
   });
@@ -91,26 +123,20 @@ export function createAdminApp(deps: AdminDeps): Hono {
   return app;
 }
 
-const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** A second lock behind the refused routes: even a route that slipped past them cannot add a job. */
+class NoAddAdapter extends BullMQAdapter {
+  override addJob(): never {
+    throw new Error('adding jobs from the admin listener is disabled');
+  }
+}
 
 /**
- * Refuses an admin listener reachable beyond this machine without credentials, and half-set
- * credentials. Returns the credentials to use, if any.
+ * The admin credentials, or `undefined` when `ADMIN_PASSWORD` is unset: then the admin listener
+ * stays off rather than serve without authentication or invent a password that would end up in logs.
  */
 export function adminCredentials(options: {
-  host: string;
-  username: string | undefined;
+  username: string;
   password: string | undefined;
 }): { username: string; password: string } | undefined {
-  const { host, username, password } = options;
-  if (Boolean(username) !== Boolean(password)) {
-    throw new Error('set both ADMIN_USERNAME and ADMIN_PASSWORD, or neither');
-  }
-  if (username && password) return { username, password };
-  if (!LOOPBACK.has(host)) {
-    throw new Error(
-      `ADMIN_HOST=${host} is reachable beyond this machine: set ADMIN_USERNAME and ADMIN_PASSWORD`,
-    );
-  }
-  return undefined;
+  return options.password ? { username: options.username, password: options.password } : undefined;
 }
