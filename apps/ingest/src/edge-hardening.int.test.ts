@@ -17,6 +17,8 @@ interface Ingest {
   child: ChildProcess;
   port: number;
   queueName: string;
+  /** Everything the process printed so far. */
+  output: () => string;
 }
 
 async function startIngest(env: Record<string, string>): Promise<Ingest> {
@@ -45,7 +47,7 @@ async function startIngest(env: Record<string, string>): Promise<Ingest> {
   });
   for (let i = 0; i < 100; i++) {
     const match = /"port":(\d+)/.exec(output);
-    if (match) return { child, port: Number(match[1]), queueName };
+    if (match) return { child, port: Number(match[1]), queueName, output: () => output };
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
@@ -251,6 +253,38 @@ const answerOf: Record<Hostile, number> = {
 };
 
 /** Sends one 1 MiB body of the given kind, all of it, as fast as the server lets it. */
+describe('the admin listener under slow clients', () => {
+  let ingest: Ingest | undefined;
+  let adminPort = 0;
+  beforeAll(async () => {
+    ingest = await startIngest({
+      HTTP_REQUEST_TIMEOUT_MS: '1500',
+      HTTP_HEADERS_TIMEOUT_MS: '1000',
+      HTTP_KEEPALIVE_TIMEOUT_MS: '1000',
+      ADMIN_PASSWORD: 'k7Qz-2vLp9xWm4Rt8sNb',
+    });
+    // The start line names every bound port; the admin one is there only because a password is set.
+    for (let i = 0; i < 50 && adminPort === 0; i++) {
+      adminPort = Number(/"adminPort":(\d+)/.exec(ingest.output())?.[1] ?? 0);
+      if (adminPort === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(() => stopIngest(ingest));
+
+  it('closes a connection whose headers trickle in, as the webhook listener does', async () => {
+    expect(adminPort).toBeGreaterThan(0);
+    let timer: NodeJS.Timeout | undefined;
+    const result = await exchange(adminPort, (socket) => {
+      socket.write('GET /admin/queues HTTP/1.1\r\nhost: localhost\r\n');
+      timer = setInterval(() => {
+        if (socket.writable) socket.write('x');
+      }, 200);
+    });
+    clearInterval(timer);
+    expect(result.closedAfterMs).toBeLessThan(3500);
+  });
+});
+
 function sendHostile(port: number, kind: Hostile, body: Buffer): Promise<Exchange> {
   return exchange(port, (socket) => {
     const length = { 'content-length': String(body.length) };

@@ -57,7 +57,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     keepAliveTimeoutMs: env.HTTP_KEEPALIVE_TIMEOUT_MS,
     maxConnections: env.HTTP_MAX_CONNECTIONS,
   };
-  const webhookServerOptions = httpServerOptions(limits);
+  const serverOptions = httpServerOptions(limits);
   const redis = createProducerRedis(env.REDIS_URL);
   const deadLetters = new DeadLetters(env.QUEUE_NAME, redis);
   const queue = deadLetters.queue;
@@ -118,13 +118,22 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
         server = s;
         capConnections(s, limits);
       },
-      webhookServerOptions,
+      serverOptions,
     ),
     metricsPort: await startMetrics(),
     adminPort: adminApp
-      ? await start(adminApp.fetch, env.ADMIN_PORT, env.ADMIN_HOST, (s) => {
-          adminServer = s;
-        })
+      ? await start(
+          adminApp.fetch,
+          env.ADMIN_PORT,
+          env.ADMIN_HOST,
+          (s) => {
+            adminServer = s;
+            // The operator's browser makes a handful of connections; the same timeouts and cap keep a
+            // hostile client on the network from holding them open.
+            capConnections(s, limits);
+          },
+          serverOptions,
+        )
       : undefined,
   });
 
