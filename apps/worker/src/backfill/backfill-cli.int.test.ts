@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The compiled CLI, as `pnpm backfill` runs it. */
-const cli = fileURLToPath(new URL('../../dist/cli/backfill.js', import.meta.url));
+const cli = fileURLToPath(new URL('../../dist/cli/clerk-sync.js', import.meta.url));
 
 describe('the backfill command', () => {
   const fake = new FakeClerk({ rateLimit: null, latencyMs: 40 });
@@ -27,7 +27,7 @@ describe('the backfill command', () => {
 
   const run = (onOutput?: (text: string, kill: () => void) => void) => {
     let output = '';
-    const child = spawn(process.execPath, [cli], {
+    const child = spawn(process.execPath, [cli, 'backfill'], {
       env: {
         PATH: process.env.PATH ?? '',
         CLERK_SECRET_KEY: fake.secretKey,

@@ -1,4 +1,7 @@
-/** A configuration problem: the CLI prints the message, which names the variable, and exits 1. */
+import { type Command, EXIT, UsageError } from './command.js';
+import { safeMessage } from './safe-text.js';
+
+/** A configuration problem: the CLI prints the message, which names the variable, and exits 2. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
@@ -13,20 +16,25 @@ export function config<T>(read: () => T): T {
 }
 
 /**
- * Runs a CLI's `main` and exits with its code. A `ConfigError` prints its message alone; any other
- * failure prints `<name> failed: …` and, if given, a hint on what to do next.
+ * Runs a subcommand and returns its exit code. A `UsageError` prints the message and the usage (2); a
+ * `ConfigError` prints its message alone (2); any other failure prints `<name> failed: …` and, if the
+ * command has one, a hint on what to do next (1). Messages lose their control characters.
  */
-export function runCli(name: string, main: () => Promise<number>, hint?: string): void {
-  main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      if (error instanceof ConfigError) {
-        console.error(error.message);
-      } else {
-        console.error(`${name} failed: ${(error as Error).message}`);
-        if (hint) console.error(hint);
-      }
-      process.exit(1);
-    },
-  );
+export async function runCommand(command: Command, args: string[]): Promise<number> {
+  try {
+    return await command.run(args);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (error instanceof UsageError) {
+      console.error(`clerk-sync ${command.name}: ${safeMessage(message, false)}\n\n${command.usage}`);
+      return EXIT.usage;
+    }
+    if (error instanceof ConfigError) {
+      console.error(safeMessage(message, true));
+      return EXIT.usage;
+    }
+    console.error(`${command.name} failed: ${safeMessage(message, false)}`);
+    if (command.hint) console.error(command.hint);
+    return EXIT.failed;
+  }
 }

@@ -1,20 +1,36 @@
 import { migrateToLatest, openDatabase } from '@clerk-sync/db';
 import { readWorkerEnv } from '../env.js';
 import { readStats, renderStats } from '../stats/report.js';
-import { config, runCli } from './run-cli.js';
+import { type Command, EXIT, parseCommandArgs } from './command.js';
+import { config } from './run-cli.js';
+import { safeDeep } from './safe-text.js';
 
-/** `pnpm stats`: a short report from the analytics views. `--json` prints the figures instead. */
-async function main(): Promise<number> {
-  const env = config(() => readWorkerEnv());
-  const database = await openDatabase(env.db);
-  try {
-    await migrateToLatest(database.db, env.db.schema);
-    const report = await readStats(database.db);
-    console.log(process.argv.includes('--json') ? JSON.stringify(report, null, 2) : renderStats(report));
-    return 0;
-  } finally {
-    await database.close();
-  }
-}
+const usage = `usage: clerk-sync stats [--json]
 
-runCli('stats', main);
+Prints a short report from the analytics views: totals, signups per week as a chart, active users,
+the most active users and the largest organizations. Migrates the schema first if needed.
+  --json      print the figures as JSON instead`;
+
+export const statsCommand: Command = {
+  name: 'stats',
+  summary: 'a report from the analytics views (--json for the figures)',
+  usage,
+  async run(args) {
+    const values = parseCommandArgs(args, { json: { type: 'boolean', default: false } });
+    if (values.help) {
+      console.log(usage);
+      return EXIT.done;
+    }
+    const env = config(() => readWorkerEnv());
+    const database = await openDatabase(env.db);
+    try {
+      await migrateToLatest(database.db, env.db.schema);
+      // Names come from Clerk: strip terminal controls before any of them reaches the screen.
+      const report = safeDeep(await readStats(database.db));
+      console.log(values.json ? JSON.stringify(report, null, 2) : renderStats(report));
+      return EXIT.done;
+    } finally {
+      await database.close();
+    }
+  },
+};

@@ -1,0 +1,38 @@
+import { migrateToLatest, openDatabase } from '@clerk-sync/db';
+import { readWorkerEnv } from '../env.js';
+import { type Command, EXIT, parseCommandArgs } from './command.js';
+import { config } from './run-cli.js';
+import { safe } from './safe-text.js';
+
+const usage = `usage: clerk-sync migrate
+
+Brings the database schema (DB_SCHEMA, default clerk) up to date and exits. The worker also migrates
+at start; run this alone before a rollout, as the owning database role. Migrations take an advisory
+lock, so running it next to starting workers is safe.`;
+
+export const migrateCommand: Command = {
+  name: 'migrate',
+  summary: 'bring the database schema up to date',
+  usage,
+  async run(args) {
+    const values = parseCommandArgs(args, {});
+    if (values.help) {
+      console.log(usage);
+      return EXIT.done;
+    }
+    const env = config(() => readWorkerEnv());
+    const database = await openDatabase(env.db);
+    try {
+      const { applied } = await migrateToLatest(database.db, env.db.schema);
+      const where = database.kind === 'pglite' ? safe`PGlite at ${env.db.pgliteDir}` : 'Postgres';
+      console.log(
+        applied.length > 0
+          ? `migrated schema "${env.db.schema}" on ${where}: ${applied.join(', ')}`
+          : `schema "${env.db.schema}" on ${where} is up to date`,
+      );
+      return EXIT.done;
+    } finally {
+      await database.close();
+    }
+  },
+};
