@@ -265,7 +265,9 @@ async function workerScenario() {
   console.log(`  worker ours: ${Math.round(ours.eventsPerSecond)} events/s`);
   const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
   const { rows } = await sql<{ n: number }>`
-    SELECT count(*)::int AS n FROM webhook_events WHERE svix_id LIKE 'msg_%'`.execute(database.db);
+    SELECT count(*)::int AS n FROM ${sql.table(`${database.schema}.webhook_events`)} WHERE svix_id LIKE 'msg_%'`.execute(
+    database.db,
+  );
   if (rows[0]?.n !== n) throw new Error(`worker bench: expected ${n} inbox rows, found ${rows[0]?.n}`);
   await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(database.db);
   await database.close();
@@ -345,7 +347,9 @@ async function e2eScenario() {
     const accepted = sent.sent;
     await waitUntil(
       async () => {
-        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM webhook_events`.execute(
+        const { rows } = await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM ${sql.table(`${database.schema}.webhook_events`)}`.execute(
           database.db,
         );
         return (rows[0]?.n ?? 0) >= accepted;
@@ -357,7 +361,9 @@ async function e2eScenario() {
       SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM applied_at - received_at)) * 1000 AS p50,
              percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM applied_at - received_at)) * 1000 AS p99,
              count(*)::int AS n
-      FROM webhook_events WHERE starts_with(svix_id, ${measured})`.execute(database.db);
+      FROM ${sql.table(`${database.schema}.webhook_events`)} WHERE starts_with(svix_id, ${measured})`.execute(
+      database.db,
+    );
     const lag = rows[0];
     console.log(
       `  e2e at ${rate}/s: p50 ${lag?.p50.toFixed(1)} ms, p99 ${lag?.p99.toFixed(1)} ms over ${lag?.n} events`,

@@ -34,14 +34,21 @@ describe('every Clerk event type through the pipeline', () => {
   let h: Harness;
   const inbox = async () =>
     Number(
-      (await sql<{ n: number }>`SELECT count(*)::int AS n FROM webhook_events`.execute(h.worker.database.db))
-        .rows[0]?.n,
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM ${sql.table(`${h.worker.database.schema}.webhook_events`)}`.execute(
+          h.worker.database.db,
+        )
+      ).rows[0]?.n,
     );
   const snapshot = async () => {
     const parts: Record<string, unknown> = {};
     for (const table of new Set(Object.values(tableOf))) {
       parts[table] = (
-        await sql`SELECT * FROM ${sql.table(table)} ORDER BY id`.execute(h.worker.database.db)
+        await sql`SELECT * FROM ${sql.table(`${h.worker.database.schema}.${table}`)} ORDER BY id`.execute(
+          h.worker.database.db,
+        )
       ).rows;
     }
     return parts;
@@ -61,7 +68,9 @@ describe('every Clerk event type through the pipeline', () => {
     const table = tableOf[entityKindOf(event.type)];
     expect(table).toBeDefined();
     const { rows } = await sql<Record<string, unknown>>`
-      SELECT * FROM ${sql.table(String(table))} WHERE id = ${event.data.id}`.execute(h.worker.database.db);
+      SELECT * FROM ${sql.table(`${h.worker.database.schema}.${String(table)}`)} WHERE id = ${event.data.id}`.execute(
+      h.worker.database.db,
+    );
     expect(rows).toHaveLength(1);
     const row = rows[0] ?? {};
     const inboxRow = await h.worker.database.db

@@ -1,4 +1,10 @@
-import { type DbConfig, type PrivacyOptions, readDbConfig, readPrivacyOptions } from '@clerk-sync/db';
+import {
+  type DbConfig,
+  dbEnvKeys,
+  type PrivacyOptions,
+  readDbConfig,
+  readPrivacyOptions,
+} from '@clerk-sync/db';
 import { DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
 import { z } from 'zod';
 
@@ -23,6 +29,14 @@ const schema = z.object({
    * applied. At least a minute, so that ordinary drift between Clerk's clock and ours is never refused.
    */
   MAX_FUTURE_SKEW_MS: int(DEFAULT_MAX_FUTURE_SKEW_MS, 60_000),
+  /**
+   * `false` for a runtime role without DDL rights: the worker then only checks that the schema has
+   * every migration (run `db:migrate` as the owner first) and exits 1 if not.
+   */
+  MIGRATE_ON_START: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
   SCRUB_COMPLETED_JOBS: z
     .enum(['true', 'false'])
     .default('true')
@@ -35,10 +49,7 @@ const schema = z.object({
 /** Every variable the worker reads (besides the standard `OTEL_*`), for docs and deployment checks. */
 export const workerEnvKeys = [
   ...Object.keys(schema.shape),
-  'DATABASE_URL',
-  'DB_SCHEMA',
-  'PGLITE_DIR',
-  'DB_POOL_SIZE',
+  ...dbEnvKeys,
   'STORE_PRIVATE_METADATA',
   'STORE_PHONE_NUMBERS',
   'STORE_EXTERNAL_ACCOUNTS',

@@ -3,7 +3,7 @@ import { readWorkerEnv } from './env.js';
 import { createLogger } from './logger.js';
 import { startWorker } from './worker-service.js';
 
-/** `pnpm start:worker`. Exits 1 when the configuration is invalid or the schema cannot be migrated. */
+/** `pnpm start:worker`. Exits 1 when the configuration is invalid or the schema cannot be migrated (or, with MIGRATE_ON_START=false, is behind). */
 async function main(): Promise<void> {
   let env: ReturnType<typeof readWorkerEnv>;
   try {

@@ -1,10 +1,4 @@
-import {
-  type ApplyOutcome,
-  applyEvents,
-  type ClerkDatabase,
-  migrateToLatest,
-  openDatabase,
-} from '@clerk-sync/db';
+import { type ApplyOutcome, applyEvents, type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { InvalidEventError, parseJobPayload, prepareEvent } from '@clerk-sync/events';
 import { DeadLetters } from '@clerk-sync/events/dead-letters';
 import { attributes, extractTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
@@ -18,6 +12,7 @@ import type { WorkerEnv } from './env.js';
 import { isScrubbed, JobScrubber } from './job-scrubber.js';
 import type { Logger } from './logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { prepareSchema } from './prepare-schema.js';
 
 export interface WorkerHooks {
   onBatch?: (report: BatchReport) => void;
@@ -35,9 +30,9 @@ export interface WorkerService {
 }
 
 /**
- * Starts the consumer: migrates the schema (under an advisory lock), then applies jobs in batches.
- * Throws if the database cannot be migrated, so the process exits non-zero instead of running on a
- * broken schema.
+ * Starts the consumer: migrates the schema (under an advisory lock) or, with `MIGRATE_ON_START=false`,
+ * checks that it has every migration; then applies jobs in batches. Throws if the schema cannot be
+ * migrated or is behind, so the process exits non-zero instead of running on a broken schema.
  */
 export async function startWorker(
   env: WorkerEnv,
@@ -46,8 +41,16 @@ export async function startWorker(
 ): Promise<WorkerService> {
   const database = await openDatabase(env.db);
   try {
-    const { applied } = await migrateToLatest(database.db, env.db.schema);
-    logger.info({ schema: env.db.schema, backend: database.kind, migrations: applied }, 'database ready');
+    const applied = await prepareSchema(database, env);
+    logger.info(
+      {
+        schema: env.db.schema,
+        backend: database.kind,
+        migrations: applied,
+        migrateOnStart: env.MIGRATE_ON_START,
+      },
+      'database ready',
+    );
   } catch (error) {
     await database.close();
     throw error;

@@ -7,7 +7,52 @@ export interface DbConfig {
   /** A folder, or `memory://` for a throwaway in-memory database. */
   pgliteDir: string;
   poolSize: number;
+  /** Timeouts in ms; unset means the defaults below. See {@link DbTimeouts}. */
+  timeouts?: Partial<DbTimeouts>;
 }
+
+/**
+ * Bounds on every wait for Postgres, so that an unreachable or stalled server fails a batch (which
+ * BullMQ then retries) instead of hanging it while its job locks are renewed forever. None of them
+ * is sent as a startup parameter: transaction-mode poolers (PgBouncer, Supavisor) refuse those.
+ */
+export interface DbTimeouts {
+  /** TCP connect plus Postgres startup. @defaultValue 10000 */
+  connectMs: number;
+  /**
+   * `SET LOCAL statement_timeout` at the start of every transaction; the client also gives up on a
+   * query that has no answer this long after the limit, and drops its connection. 0 turns both off.
+   * @defaultValue 30000
+   */
+  statementMs: number;
+  /** `SET LOCAL idle_in_transaction_session_timeout` at the start of every transaction. 0 is off. @defaultValue 60000 */
+  idleInTransactionMs: number;
+  /** Idle time before the first TCP keepalive probe on each connection. @defaultValue 10000 */
+  keepAliveDelayMs: number;
+}
+
+export const DEFAULT_DB_TIMEOUTS: DbTimeouts = {
+  connectMs: 10_000,
+  statementMs: 30_000,
+  idleInTransactionMs: 60_000,
+  keepAliveDelayMs: 10_000,
+};
+
+const TIMEOUT_VARIABLES = {
+  connectMs: 'DB_CONNECT_TIMEOUT_MS',
+  statementMs: 'DB_STATEMENT_TIMEOUT_MS',
+  idleInTransactionMs: 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+  keepAliveDelayMs: 'DB_KEEPALIVE_DELAY_MS',
+} as const satisfies Record<keyof DbTimeouts, string>;
+
+/** Every variable {@link readDbConfig} reads, for the apps' documentation and deployment checks. */
+export const dbEnvKeys = [
+  'DATABASE_URL',
+  'DB_SCHEMA',
+  'PGLITE_DIR',
+  'DB_POOL_SIZE',
+  ...Object.values(TIMEOUT_VARIABLES),
+];
 
 export const DEFAULT_SCHEMA = 'clerk';
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
@@ -25,7 +70,7 @@ export function assertSchemaName(schema: string): string {
 }
 
 /**
- * Reads `DATABASE_URL`, `DB_SCHEMA`, `PGLITE_DIR` and `DB_POOL_SIZE` from an env record. Apps call it
+ * Reads `DATABASE_URL`, `DB_SCHEMA`, `PGLITE_DIR`, `DB_POOL_SIZE` and the `DB_*_MS` timeouts from an env record. Apps call it
  * from their own `env.ts`; tests pass a literal record.
  */
 export function readDbConfig(env: Record<string, string | undefined>): DbConfig {
@@ -33,11 +78,25 @@ export function readDbConfig(env: Record<string, string | undefined>): DbConfig 
   if (!Number.isInteger(poolSize) || poolSize < 1) {
     throw new Error(`DB_POOL_SIZE must be a positive integer, got ${JSON.stringify(env.DB_POOL_SIZE)}`);
   }
+  const timeouts = { ...DEFAULT_DB_TIMEOUTS };
+  for (const [key, name] of Object.entries(TIMEOUT_VARIABLES) as Array<[keyof DbTimeouts, string]>) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    const min = key === 'connectMs' ? 1 : 0;
+    if (!Number.isInteger(value) || value < min || value > 2_147_483_647) {
+      throw new Error(
+        `${name} must be an integer number of milliseconds (at least ${min}), got ${JSON.stringify(raw)}`,
+      );
+    }
+    timeouts[key] = value;
+  }
   const pgliteDir = env.PGLITE_DIR || DEFAULT_PGLITE_DIR;
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     schema: assertSchemaName(env.DB_SCHEMA || DEFAULT_SCHEMA),
     pgliteDir: pgliteDir.startsWith('memory://') ? pgliteDir : resolve(pgliteDir),
     poolSize,
+    timeouts,
   };
 }

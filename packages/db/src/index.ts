@@ -20,12 +20,15 @@ export type { Database } from './database.js';
 export {
   assertSchemaName,
   type DbConfig,
+  type DbTimeouts,
+  DEFAULT_DB_TIMEOUTS,
   DEFAULT_PGLITE_DIR,
   DEFAULT_SCHEMA,
+  dbEnvKeys,
   readDbConfig,
 } from './db-config.js';
-export { type MigrateResult, migrateToLatest } from './migrate.js';
-export { type ClerkDatabase, openDatabase } from './open-database.js';
+export { type MigrateResult, migrateToLatest, pendingMigrations } from './migrate.js';
+export { type ClerkDatabase, openDatabase, QUERY_GRACE_MS, schemaOf } from './open-database.js';
 export type { OrganizationTable } from './tables/organization.table.js';
 export type { OrganizationMembershipTable } from './tables/organization-membership.table.js';
 export type { SyncStateTable } from './tables/sync-state.table.js';

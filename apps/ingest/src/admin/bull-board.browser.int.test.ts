@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readIngestEnv } from '../env.js';
 import { createIngestService, type IngestService } from '../ingest-service.js';
 
-/** Debian's Chromium, which `.ci/run` installs; never a browser that Playwright downloads. */
+/** Debian's Chromium, provisioned by scripts/ensure-chromium.ts; never a browser that Playwright downloads. */
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const artifacts = fileURLToPath(new URL('../../../../test-artifacts/', import.meta.url));
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';

@@ -6,6 +6,7 @@ import {
   membershipTable,
   organizationTable,
   type PrivacyOptions,
+  schemaOf,
   tombstone,
   userTable,
 } from '@clerk-sync/db';
@@ -64,7 +65,7 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
       deleted_at: Date | null;
       organization_id: string | null;
     }>`
-      SELECT id, version, deleted_at, ${organizationColumn} AS organization_id FROM ${sql.table(table.name)}`.execute(
+      SELECT id, version, deleted_at, ${organizationColumn} AS organization_id FROM ${sql.table(`${schemaOf(options.db)}.${table.name}`)}`.execute(
       options.db,
     );
     for (const r of rows) {

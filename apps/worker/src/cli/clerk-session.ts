@@ -1,7 +1,8 @@
-import { type ClerkDatabase, migrateToLatest, openDatabase } from '@clerk-sync/db';
+import { type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { ClerkApi } from '../backfill/clerk-api.js';
 import { type ClerkApiEnv, readClerkApiEnv } from '../backfill/clerk-env.js';
 import { readWorkerEnv, type WorkerEnv } from '../env.js';
+import { prepareSchema } from '../prepare-schema.js';
 import { config } from './run-cli.js';
 
 export interface ClerkSession {
@@ -12,14 +13,14 @@ export interface ClerkSession {
 }
 
 /**
- * What `backfill` and `reconcile` both need: the configuration (a bad one throws `ConfigError`), a migrated database, and a rate-limited Clerk API client.
+ * What `backfill` and `reconcile` both need: the configuration (a bad one throws `ConfigError`), a migrated (or, with `MIGRATE_ON_START=false`, checked) database, and a rate-limited Clerk API client.
  */
 export async function openClerkSession(signal?: AbortSignal): Promise<ClerkSession> {
   const env = config(() => readWorkerEnv());
   const clerk = config(() => readClerkApiEnv());
   const database = await openDatabase(env.db);
   try {
-    await migrateToLatest(database.db, env.db.schema);
+    await prepareSchema(database, env);
   } catch (error) {
     await database.close();
     throw error;

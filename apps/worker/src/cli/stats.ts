@@ -1,5 +1,6 @@
-import { migrateToLatest, openDatabase } from '@clerk-sync/db';
+import { openDatabase } from '@clerk-sync/db';
 import { readWorkerEnv } from '../env.js';
+import { prepareSchema } from '../prepare-schema.js';
 import { readStats, renderStats } from '../stats/report.js';
 import { type Command, EXIT, parseCommandArgs } from './command.js';
 import { config } from './run-cli.js';
@@ -24,7 +25,7 @@ export const statsCommand: Command = {
     const env = config(() => readWorkerEnv());
     const database = await openDatabase(env.db);
     try {
-      await migrateToLatest(database.db, env.db.schema);
+      await prepareSchema(database, env);
       // Names come from Clerk: strip terminal controls before any of them reaches the screen.
       const report = safeDeep(await readStats(database.db));
       console.log(values.json ? JSON.stringify(report, null, 2) : renderStats(report));

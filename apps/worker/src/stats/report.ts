@@ -1,4 +1,4 @@
-import type { Database } from '@clerk-sync/db';
+import { type Database, schemaOf } from '@clerk-sync/db';
 import { type Kysely, sql } from 'kysely';
 
 export interface StatsReport {
@@ -19,25 +19,29 @@ export interface StatsReport {
 export async function readStats(db: Kysely<Database>, weeks = 12): Promise<StatsReport> {
   const count = async (query: ReturnType<typeof sql<{ n: number }>>) =>
     Number((await query.execute(db)).rows[0]?.n ?? 0);
+  const schema = schemaOf(db);
+  const t = (name: string) => sql.table(`${schema}.${name}`);
   const totals = {
-    users: await count(sql`SELECT count(*)::int AS n FROM users WHERE deleted_at IS NULL`),
-    deletedUsers: await count(sql`SELECT count(*)::int AS n FROM users WHERE deleted_at IS NOT NULL`),
-    organizations: await count(sql`SELECT count(*)::int AS n FROM organizations WHERE deleted_at IS NULL`),
-    memberships: await count(sql`SELECT count(*)::int AS n FROM organization_members`),
-    sessions: await count(sql`SELECT count(*)::int AS n FROM sessions`),
+    users: await count(sql`SELECT count(*)::int AS n FROM ${t('users')} WHERE deleted_at IS NULL`),
+    deletedUsers: await count(sql`SELECT count(*)::int AS n FROM ${t('users')} WHERE deleted_at IS NOT NULL`),
+    organizations: await count(
+      sql`SELECT count(*)::int AS n FROM ${t('organizations')} WHERE deleted_at IS NULL`,
+    ),
+    memberships: await count(sql`SELECT count(*)::int AS n FROM ${t('organization_members')}`),
+    sessions: await count(sql`SELECT count(*)::int AS n FROM ${t('sessions')}`),
   };
   const signups = await sql<{ week: Date; signups: number }>`
-    SELECT week, signups FROM signups_per_week ORDER BY week DESC LIMIT ${weeks}`.execute(db);
+    SELECT week, signups FROM ${t('signups_per_week')} ORDER BY week DESC LIMIT ${weeks}`.execute(db);
   const latest = async (view: string) =>
-    count(sql`SELECT coalesce(max(active_users), 0)::int AS n FROM ${sql.table(view)}
-              WHERE period = (SELECT max(period) FROM ${sql.table(view)})`);
+    count(sql`SELECT coalesce(max(active_users), 0)::int AS n FROM ${t(view)}
+              WHERE period = (SELECT max(period) FROM ${t(view)})`);
   const top = await sql<{ user_id: string; sessions: number }>`
-    SELECT user_id, sessions FROM top_users ORDER BY sessions DESC, last_active_at DESC NULLS LAST LIMIT 5`.execute(
+    SELECT user_id, sessions FROM ${t('top_users')} ORDER BY sessions DESC, last_active_at DESC NULLS LAST LIMIT 5`.execute(
     db,
   );
   const orgs = await sql<{ organization_id: string; organization_name: string | null; members: number }>`
     SELECT organization_id, max(organization_name) AS organization_name, sum(members)::int AS members
-    FROM organization_roles GROUP BY organization_id ORDER BY members DESC LIMIT 5`.execute(db);
+    FROM ${t('organization_roles')} GROUP BY organization_id ORDER BY members DESC LIMIT 5`.execute(db);
   return {
     totals,
     signupsPerWeek: signups.rows

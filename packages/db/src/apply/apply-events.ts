@@ -2,8 +2,9 @@ import type { PreparedEvent } from '@clerk-sync/events';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
+import { schemaOf } from '../open-database.js';
 import type { EntityChange, MessageChange } from './entity-change.js';
-import { buildEntitySql, type EntitySql } from './entity-sql.js';
+import { buildEntitySql, type EntitySql, qualified } from './entity-sql.js';
 import { type EntityTable, entityTables, userTable } from './entity-tables.js';
 import { eraseUserTraces } from './erasure.js';
 import { changeFor } from './handlers.js';
@@ -20,9 +21,32 @@ export interface ApplyOptions {
   privacy?: PrivacyOptions;
 }
 
-const sqlByTable = new Map<EntityTable['name'], EntitySql>(
-  entityTables.map((t) => [t.name, buildEntitySql(t)]),
-);
+/** Every statement of the apply path for one schema, built once and kept (schemas are few). */
+interface SchemaSql {
+  schema: string;
+  byTable: Map<EntityTable['name'], EntitySql>;
+  insertInbox: string;
+  recordOutcomes: string;
+  insertMessages: string;
+}
+
+const sqlBySchema = new Map<string, SchemaSql>();
+
+function sqlFor(schema: string): SchemaSql {
+  let built = sqlBySchema.get(schema);
+  if (!built) {
+    const table = (name: string) => qualified(schema, name);
+    built = {
+      schema,
+      byTable: new Map(entityTables.map((t) => [t.name, buildEntitySql(t, schema)])),
+      insertInbox: INSERT_INBOX.replace('"webhook_events"', table('webhook_events')),
+      recordOutcomes: RECORD_OUTCOMES.replace('"webhook_events"', table('webhook_events')),
+      insertMessages: INSERT_MESSAGES.replace('"messages"', table('messages')),
+    };
+    sqlBySchema.set(schema, built);
+  }
+  return built;
+}
 
 const INSERT_INBOX = `INSERT INTO "webhook_events" ("svix_id", "type", "entity_id", "event_version", "received_at")
 SELECT "svix_id", "type", "entity_id", "event_version", "received_at"
@@ -75,13 +99,14 @@ export async function applyEvents(
   options: ApplyOptions = {},
 ): Promise<ApplyResult[]> {
   if (events.length === 0) return [];
+  const statements = sqlFor(schemaOf(db));
   const privacy = options.privacy ?? defaultPrivacy;
   const outcomes = new Map<string, ApplyOutcome>();
   const firstSeen = new Map<string, PreparedEvent>();
   for (const event of events) if (!firstSeen.has(event.svixId)) firstSeen.set(event.svixId, event);
 
   await db.transaction().execute(async (trx) => {
-    const fresh = await insertInbox(trx, [...firstSeen.values()]);
+    const fresh = await insertInbox(trx, statements, [...firstSeen.values()]);
     const pending: Pending[] = [];
     const messages: Array<{ key: string; change: MessageChange }> = [];
     for (const event of fresh) {
@@ -93,10 +118,10 @@ export async function applyEvents(
       if (change.kind === 'message') messages.push({ key: event.svixId, change });
       else pending.push({ key: event.svixId, eventId: event.svixId, change, index: pending.length });
     }
-    await writeChanges(trx, pending, outcomes, privacy);
-    if (messages.length > 0) await writeMessages(trx, messages, outcomes);
+    await writeChanges(trx, statements, pending, outcomes, privacy);
+    if (messages.length > 0) await writeMessages(trx, statements, messages, outcomes);
     const recorded = fresh.map((e) => ({ svix_id: e.svixId, outcome: outcomes.get(e.svixId) ?? 'stale' }));
-    await run(trx, RECORD_OUTCOMES, recorded);
+    await run(trx, statements.recordOutcomes, recorded);
   });
 
   const reported = new Set<string>();
@@ -124,14 +149,19 @@ export async function applyChanges(
   const outcomes = new Map<string, ApplyOutcome>();
   const eventId = options.source ?? 'backfill';
   const pending = changes.map((change, index) => ({ key: String(index), eventId, change, index }));
+  const statements = sqlFor(schemaOf(db));
   await db.transaction().execute(async (trx) => {
-    await writeChanges(trx, pending, outcomes, options.privacy ?? defaultPrivacy);
+    await writeChanges(trx, statements, pending, outcomes, options.privacy ?? defaultPrivacy);
     await options.alsoInTransaction?.(trx);
   });
   return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));
 }
 
-async function insertInbox(trx: Transaction<Database>, events: PreparedEvent[]): Promise<PreparedEvent[]> {
+async function insertInbox(
+  trx: Transaction<Database>,
+  statements: SchemaSql,
+  events: PreparedEvent[],
+): Promise<PreparedEvent[]> {
   const rows = events
     .map((e) => ({
       svix_id: e.svixId,
@@ -141,30 +171,34 @@ async function insertInbox(trx: Transaction<Database>, events: PreparedEvent[]):
       received_at: new Date(e.receivedAt).toISOString(),
     }))
     .sort((a, b) => (a.svix_id < b.svix_id ? -1 : 1));
-  const inserted = new Set((await run<{ svix_id: string }>(trx, INSERT_INBOX, rows)).map((r) => r.svix_id));
+  const inserted = new Set(
+    (await run<{ svix_id: string }>(trx, statements.insertInbox, rows)).map((r) => r.svix_id),
+  );
   return events.filter((e) => inserted.has(e.svixId));
 }
 
 async function writeChanges(
   trx: Transaction<Database>,
+  statements: SchemaSql,
   pending: Pending[],
   outcomes: Map<string, ApplyOutcome>,
   privacy: PrivacyOptions,
 ): Promise<void> {
   for (const table of entityTables) {
     const forTable = pending.filter((p) => p.change.table.name === table.name);
-    if (forTable.length > 0) await writeTable(trx, table, forTable, outcomes, privacy);
+    if (forTable.length > 0) await writeTable(trx, statements, table, forTable, outcomes, privacy);
   }
 }
 
 async function writeTable(
   trx: Transaction<Database>,
+  schemaSql: SchemaSql,
   table: EntityTable,
   pending: Pending[],
   outcomes: Map<string, ApplyOutcome>,
   privacy: PrivacyOptions,
 ): Promise<void> {
-  const statements = sqlByTable.get(table.name);
+  const statements = schemaSql.byTable.get(table.name);
   if (!statements) throw new Error(`no SQL for table ${table.name}`);
   const winners = new Map<string, Pending>();
   const losers: Pending[] = [];
@@ -193,6 +227,7 @@ async function writeTable(
     if (isUser)
       await eraseUserTraces(
         trx,
+        schemaSql.schema,
         deletes.map((p) => p.change.id),
       );
     const statement =
@@ -216,13 +251,16 @@ async function writeTable(
 
 async function writeMessages(
   trx: Transaction<Database>,
+  statements: SchemaSql,
   messages: Array<{ key: string; change: MessageChange }>,
   outcomes: Map<string, ApplyOutcome>,
 ): Promise<void> {
   const rows = messages
     .map(({ key, change }) => ({ id: change.id, svix_id: key, ...change.values }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
-  const inserted = new Set((await run<{ id: string }>(trx, INSERT_MESSAGES, rows)).map((r) => r.id));
+  const inserted = new Set(
+    (await run<{ id: string }>(trx, statements.insertMessages, rows)).map((r) => r.id),
+  );
   const claimed = new Set<string>();
   for (const { key, change } of messages) {
     const first = inserted.has(change.id) && !claimed.has(change.id);
@@ -283,6 +321,7 @@ async function run<R>(trx: Transaction<Database>, text: string, rows: readonly o
 
 /** `INSERT "users"` from the statement text: operation and first table, for the span name. */
 function summary(text: string): [string, string] {
-  const match = /^\s*(?:WITH[\s\S]*?\)\s*)?(INSERT INTO|UPDATE|DELETE FROM)\s+"([a-z_]+)"/.exec(text);
+  const match =
+    /^\s*(?:WITH[\s\S]*?\)\s*)?(INSERT INTO|UPDATE|DELETE FROM)\s+(?:"[a-z0-9_]+"\.)?"([a-z_]+)"/.exec(text);
   return match ? [String(match[1]).split(' ')[0] ?? 'SQL', String(match[2])] : ['SQL', ''];
 }

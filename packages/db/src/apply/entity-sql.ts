@@ -3,7 +3,7 @@ import type { EntityTable } from './entity-tables.js';
 /**
  * The statements that write a synced table, built once per table. Rows arrive as one jsonb array
  * parameter (`$1`), so a batch is one round trip per statement whatever its size, on Postgres and
- * PGlite alike. The version guard lives here and nowhere else.
+ * PGlite alike. The version guard lives here and nowhere else. Every table is named with its schema.
  */
 export interface EntitySql {
   /** Insert or update live rows; skips rows that are tombstoned, hard-deleted or newer. Returns applied ids. */
@@ -18,7 +18,12 @@ export interface EntitySql {
 
 const q = (name: string) => `"${name}"`;
 
-export function buildEntitySql(table: EntityTable): EntitySql {
+/** `"schema"."table"`: connections have no `search_path` to resolve a bare name (see `schemaOf`). */
+export const qualified = (schema: string, table: string) => `${q(schema)}.${q(table)}`;
+
+export function buildEntitySql(table: EntityTable, schema: string): EntitySql {
+  const target = qualified(schema, table.name);
+  const tombstones = qualified(schema, 'tombstones');
   const data = Object.keys(table.columns);
   const recordset = (extra: string[]) =>
     `jsonb_to_recordset($1::jsonb) AS x(${[
@@ -34,16 +39,16 @@ export function buildEntitySql(table: EntityTable): EntitySql {
       : `${q(c)} = excluded.${q(c)}`;
   const insertCols = ['id', ...data, 'version', 'last_event_id'].map(q).join(', ');
   const bookkeeping = ['"version" = excluded."version"', '"last_event_id" = excluded."last_event_id"'];
-  const notHardDeleted = `NOT EXISTS (SELECT 1 FROM "tombstones" tb WHERE tb."entity" = '${table.name}' AND tb."id" = x."id")`;
+  const notHardDeleted = `NOT EXISTS (SELECT 1 FROM ${tombstones} tb WHERE tb."entity" = '${table.name}' AND tb."id" = x."id")`;
 
-  const upsert = `INSERT INTO ${q(table.name)} AS t (${insertCols})
+  const upsert = `INSERT INTO ${target} AS t (${insertCols})
 SELECT ${insertCols} FROM ${recordset([])}
 WHERE ${notHardDeleted}
 ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping].join(', ')}
 WHERE t."deleted_at" IS NULL AND t."version" <= excluded."version"
 RETURNING "id"`;
 
-  const tombstone = `INSERT INTO ${q(table.name)} AS t (${insertCols}, "deleted_at")
+  const tombstone = `INSERT INTO ${target} AS t (${insertCols}, "deleted_at")
 SELECT ${insertCols}, "deleted_at" FROM ${recordset(['"deleted_at" timestamptz'])}
 WHERE ${notHardDeleted}
 ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping, '"deleted_at" = excluded."deleted_at"'].join(', ')}
@@ -51,18 +56,18 @@ WHERE t."deleted_at" IS NULL OR t."version" < excluded."version"
 RETURNING "id"`;
 
   const hardDelete = `WITH removed AS (
-  DELETE FROM ${q(table.name)} AS t USING jsonb_to_recordset($1::jsonb) AS d("id" text) WHERE t."id" = d."id"
+  DELETE FROM ${target} AS t USING jsonb_to_recordset($1::jsonb) AS d("id" text) WHERE t."id" = d."id"
 )
-INSERT INTO "tombstones" ("entity", "id", "deleted_at", "version", "last_event_id")
+INSERT INTO ${tombstones} AS tb ("entity", "id", "deleted_at", "version", "last_event_id")
 SELECT '${table.name}', "id", "deleted_at", "version", "last_event_id"
 FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "deleted_at" timestamptz, "version" bigint, "last_event_id" text)
 ON CONFLICT ("entity", "id") DO UPDATE SET "deleted_at" = excluded."deleted_at", "version" = excluded."version",
   "last_event_id" = excluded."last_event_id"
-WHERE "tombstones"."version" < excluded."version"
+WHERE tb."version" < excluded."version"
 RETURNING "id"`;
 
   const immutable = table.immutable;
-  const fillImmutable = `UPDATE ${q(table.name)} AS t SET ${immutable
+  const fillImmutable = `UPDATE ${target} AS t SET ${immutable
     .map((c) => `${q(c)} = COALESCE(t.${q(c)}, x.${q(c)})`)
     .join(', ')}
 FROM ${recordset([])}

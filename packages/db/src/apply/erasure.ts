@@ -6,23 +6,28 @@ import type { Database } from '../database.js';
  * personal data wherever else this schema may hold it — message recipients and content, invitation
  * and waitlist addresses. The inbox stores no payloads, and the audit log holds field names only.
  */
-export async function eraseUserTraces(trx: Transaction<Database>, userIds: readonly string[]): Promise<void> {
+export async function eraseUserTraces(
+  trx: Transaction<Database>,
+  schema: string,
+  userIds: readonly string[],
+): Promise<void> {
   const ids = [...userIds];
+  const table = (name: string) => sql.table(`${schema}.${name}`);
   const { rows } = await sql<{ email: string }>`
-    SELECT email FROM users WHERE id = ANY(${ids}) AND email IS NOT NULL`.execute(trx);
+    SELECT email FROM ${table('users')} WHERE id = ANY(${ids}) AND email IS NOT NULL`.execute(trx);
   const emails = rows.map((r) => r.email);
   await sql`
-    UPDATE messages SET to_address = NULL, subject = NULL, body = NULL
+    UPDATE ${table('messages')} SET to_address = NULL, subject = NULL, body = NULL
     WHERE user_id = ANY(${ids}) AND (to_address IS NOT NULL OR subject IS NOT NULL OR body IS NOT NULL)`.execute(
     trx,
   );
   await sql`
-    UPDATE organization_invitations SET email_address = NULL
+    UPDATE ${table('organization_invitations')} SET email_address = NULL
     WHERE email_address IS NOT NULL AND (user_id = ANY(${ids}) OR email_address = ANY(${emails}))`.execute(
     trx,
   );
   if (emails.length > 0) {
-    await sql`UPDATE waitlist_entries SET email_address = NULL WHERE email_address = ANY(${emails})`.execute(
+    await sql`UPDATE ${table('waitlist_entries')} SET email_address = NULL WHERE email_address = ANY(${emails})`.execute(
       trx,
     );
   }

@@ -23,7 +23,9 @@ async function schemaText(database: ClerkDatabase): Promise<string> {
   for (const { table_name } of tables.rows) {
     const rows = await sql<{
       row: unknown;
-    }>`SELECT to_jsonb(t) AS row FROM ${sql.table(table_name)} t`.execute(database.db);
+    }>`SELECT to_jsonb(t) AS row FROM ${sql.table(`${database.schema}.${table_name}`)} t`.execute(
+      database.db,
+    );
     parts.push(JSON.stringify(rows.rows));
   }
   return parts.join('\n');
@@ -78,7 +80,9 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
     expect(text).not.toContain('cus_secret_123');
     expect(text).not.toContain('is your verification code');
     const stored = await sql<{ to_address: string | null; slug: string }>`
-      SELECT to_address, slug FROM messages WHERE id = 'ema_user_min'`.execute(database.db);
+      SELECT to_address, slug FROM ${sql.table(`${database.schema}.messages`)} WHERE id = 'ema_user_min'`.execute(
+      database.db,
+    );
     expect(stored.rows).toEqual([{ to_address: null, slug: 'verification_code' }]);
   });
 
@@ -102,7 +106,9 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
     });
     const stored = await sql<{
       to_address: string;
-    }>`SELECT to_address FROM messages WHERE id = 'ema_user_opt'`.execute(database.db);
+    }>`SELECT to_address FROM ${sql.table(`${database.schema}.messages`)} WHERE id = 'ema_user_opt'`.execute(
+      database.db,
+    );
     expect(stored.rows).toEqual([{ to_address: 'opt@example.test' }]);
   });
 
@@ -145,9 +151,10 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
     expect(
       await database.db.selectFrom('users').select('id').where('id', '=', 'user_hard').execute(),
     ).toEqual([]);
-    const tomb = await sql`SELECT entity, id, version FROM tombstones WHERE id = 'user_hard'`.execute(
-      database.db,
-    );
+    const tomb =
+      await sql`SELECT entity, id, version FROM ${sql.table(`${database.schema}.tombstones`)} WHERE id = 'user_hard'`.execute(
+        database.db,
+      );
     expect(tomb.rows).toEqual([{ entity: 'users', id: 'user_hard', version: T0 + 5 }]);
     const [late] = await applyEvents(database.db, [deliver(makeEvent(u, 'updated', T0 + 99))], { privacy });
     expect(late?.outcome).toBe('stale');
@@ -168,7 +175,7 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
     await applyEvents(database.db, [update]);
     await applyEvents(database.db, [remove]);
     const rows = await sql<{ event_id: string; action: string; changed_fields: string[]; version: number }>`
-      SELECT event_id, action, changed_fields, version FROM audit_log WHERE entity_id = 'user_audit' ORDER BY id`.execute(
+      SELECT event_id, action, changed_fields, version FROM ${sql.table(`${database.schema}.audit_log`)} WHERE entity_id = 'user_audit' ORDER BY id`.execute(
       database.db,
     );
     expect(rows.rows.map((r) => [r.event_id, r.action, r.version])).toEqual([
@@ -186,17 +193,19 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
     expect(rows.rows[2]?.changed_fields).toEqual(expect.arrayContaining(['deleted_at', 'email']));
     const auditText = JSON.stringify(
       (
-        await sql`SELECT to_jsonb(a) AS row FROM audit_log a WHERE entity_id = 'user_audit'`.execute(
+        await sql`SELECT to_jsonb(a) AS row FROM ${sql.table(`${database.schema}.audit_log`)} a WHERE entity_id = 'user_audit'`.execute(
           database.db,
         )
       ).rows,
     );
     expect(auditText).not.toContain('Renamed');
     expect(auditText).not.toContain('@example.test');
-    await expect(sql`UPDATE audit_log SET action = 'create'`.execute(database.db)).rejects.toThrow(
-      /append-only/,
-    );
-    await expect(sql`DELETE FROM audit_log`.execute(database.db)).rejects.toThrow(/append-only/);
+    await expect(
+      sql`UPDATE ${sql.table(`${database.schema}.audit_log`)} SET action = 'create'`.execute(database.db),
+    ).rejects.toThrow(/append-only/);
+    await expect(
+      sql`DELETE FROM ${sql.table(`${database.schema}.audit_log`)}`.execute(database.db),
+    ).rejects.toThrow(/append-only/);
   });
 
   it('answers the activity questions: daily, weekly and monthly active users, top users, signups per day', async () => {
@@ -216,20 +225,22 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
     });
     await applyEvents(database.db, [...events, ...sessions].map(deliver));
     const dau = await sql<{ period: Date; active_users: number }>`
-      SELECT period, active_users FROM daily_active_users WHERE period >= ${new Date(day)} ORDER BY period`.execute(
+      SELECT period, active_users FROM ${sql.table(`${database.schema}.daily_active_users`)} WHERE period >= ${new Date(day)} ORDER BY period`.execute(
       database.db,
     );
     expect(dau.rows.map((r) => r.active_users)).toEqual([2, 1]);
     const wau = await sql<{ active_users: number }>`
-      SELECT active_users FROM weekly_active_users WHERE period = ${new Date(day)}`.execute(database.db);
+      SELECT active_users FROM ${sql.table(`${database.schema}.weekly_active_users`)} WHERE period = ${new Date(day)}`.execute(
+      database.db,
+    );
     expect(wau.rows).toEqual([{ active_users: 2 }]);
     const mau = await sql<{ active_users: number }>`
-      SELECT active_users FROM monthly_active_users WHERE period = ${new Date(Date.UTC(2026, 2, 1))}`.execute(
+      SELECT active_users FROM ${sql.table(`${database.schema}.monthly_active_users`)} WHERE period = ${new Date(Date.UTC(2026, 2, 1))}`.execute(
       database.db,
     );
     expect(mau.rows).toEqual([{ active_users: 2 }]);
     const top = await sql<{ user_id: string; sessions: number }>`
-      SELECT user_id, sessions FROM top_users WHERE user_id LIKE 'user_act_%' ORDER BY sessions DESC`.execute(
+      SELECT user_id, sessions FROM ${sql.table(`${database.schema}.top_users`)} WHERE user_id LIKE 'user_act_%' ORDER BY sessions DESC`.execute(
       database.db,
     );
     expect(top.rows).toEqual([
@@ -237,7 +248,9 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
       { user_id: 'user_act_2', sessions: 0 + 1 },
     ]);
     const signups = await sql<{ signups: number }>`
-      SELECT signups FROM signups_per_day WHERE day = ${new Date(day)}`.execute(database.db);
+      SELECT signups FROM ${sql.table(`${database.schema}.signups_per_day`)} WHERE day = ${new Date(day)}`.execute(
+      database.db,
+    );
     expect(signups.rows).toEqual([{ signups: 2 }]);
   });
 });

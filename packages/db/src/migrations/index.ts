@@ -5,6 +5,7 @@ import * as createSyncState from './2026-11-24T0820-create-sync-state.js';
 import * as allEventTypes from './2026-11-24T0900-all-event-types.js';
 import * as createAuditLog from './2026-11-24T0910-create-audit-log.js';
 import * as moreAnalyticsViews from './2026-11-24T0920-more-analytics-views.js';
+import * as pinFunctionSearchPath from './2026-11-24T1700-pin-function-search-path.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0900-all-event-types': allEventTypes,
   '2026-11-24T0910-create-audit-log': createAuditLog,
   '2026-11-24T0920-more-analytics-views': moreAnalyticsViews,
+  '2026-11-24T1700-pin-function-search-path': pinFunctionSearchPath,
 };

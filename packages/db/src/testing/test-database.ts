@@ -35,3 +35,5 @@ export async function openTestDatabase(backend: Backend, schema = uniqueSchema()
   };
   return { ...opened, close };
 }
+
+export { type PgBouncer, startPgBouncer } from './pgbouncer.js';
