@@ -176,6 +176,28 @@ describe('an owner that migrates and a writer that only writes rows', () => {
     expect(count.rows[0]?.n).toBeGreaterThanOrEqual(3);
   });
 
+  it('cannot hide a write from the audit log behind a temporary audit_log of its own', async () => {
+    const users = `"${names.schema}"."users"`;
+    const auditCount = async () =>
+      (
+        await sql<{
+          n: number;
+        }>`SELECT count(*)::int AS n FROM ${sql.raw(`"${names.schema}"."audit_log"`)}`.execute(admin.db)
+      ).rows[0]?.n ?? 0;
+    const update = `UPDATE ${users} SET first_name = 'Shadowed' WHERE id = (SELECT id FROM ${users} WHERE deleted_at IS NULL ORDER BY id LIMIT 1)`;
+    const before = await auditCount();
+    await writer.db.transaction().execute(async (trx) => {
+      await sql
+        .raw(
+          'CREATE TEMP TABLE audit_log (event_id text, entity text, entity_id text, action text, changed_fields text[], version bigint) ON COMMIT DROP',
+        )
+        .execute(trx);
+      const result = await sql.raw(update).execute(trx);
+      expect(Number(result.numAffectedRows)).toBe(1);
+    });
+    expect(await auditCount()).toBeGreaterThan(before);
+  });
+
   it('refuses to start the worker with MIGRATE_ON_START=false on a schema that is behind, saying what to run', async () => {
     const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
     const child = spawn(process.execPath, [main], {
