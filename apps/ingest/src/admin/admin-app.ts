@@ -3,7 +3,7 @@ import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
 import { type DeadLetters, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/events/dead-letters';
 import { serveStatic } from '@hono/node-server/serve-static';
-import { type Context, Hono } from 'hono';
+import { type Context, Hono, type Next } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { z } from 'zod';
 import { adminAuth } from './admin-auth.js';
@@ -72,6 +72,26 @@ export function createAdminApp(deps: AdminDeps): Hono {
     );
   app.post('/admin/queues/api/queues/:queueName/add', readOnlyData);
   app.patch('/admin/queues/api/queues/:queueName/:jobId/update-data', readOnlyData);
+
+  // An event on the main queue was already answered 2xx, so Svix will not send it again: emptying,
+  // obliterating or cleaning that queue (or removing one of its jobs) would lose it for good. Completed
+  // jobs may go; they are applied. Dead letters can still be removed: that is the operator's decision.
+  const mainQueue = deps.deadLetters.queue.name;
+  const keepEvents = (c: Context, next: Next) => {
+    if (c.req.param('queueName') !== mainQueue) return next();
+    if (c.req.param('queueStatus') === 'completed') return next();
+    return c.json(
+      {
+        error: 'forbidden',
+        message: `jobs of ${mainQueue} are events Clerk will not send again; they cannot be removed here`,
+      },
+      403,
+    );
+  };
+  app.put('/admin/queues/api/queues/:queueName/empty', keepEvents);
+  app.put('/admin/queues/api/queues/:queueName/obliterate', keepEvents);
+  app.put('/admin/queues/api/queues/:queueName/clean/:queueStatus', keepEvents);
+  app.put('/admin/queues/api/queues/:queueName/:jobId/clean', keepEvents);
 
   const board = new HonoAdapter(serveStatic);
   createBullBoard({

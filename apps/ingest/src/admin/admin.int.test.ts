@@ -298,6 +298,28 @@ describe('the admin listener', () => {
     await s.queue.remove('msg_failed_1');
   });
 
+  it('keeps events on the main queue: no empty, obliterate, clean or remove, while completed jobs may go', async () => {
+    const payload = { v: 1, receivedAt: 1, event: { type: 'user.updated', data: { id: 'u' } } };
+    await s.queue.add('user.updated', { ...payload, svixId: 'msg_keep_1' }, { jobId: 'msg_keep_1' });
+    const put = (path: string) =>
+      admin(`/admin/queues/api/queues/${s.queue.name}${path}`, { method: 'PUT', headers: sameOrigin });
+    for (const path of ['/empty', '/obliterate', '/clean/waiting', '/clean/failed', '/msg_keep_1/clean']) {
+      const res = await put(path);
+      expect(res.status, path).toBe(403);
+    }
+    expect(await s.queue.getJobState('msg_keep_1')).toBe('waiting');
+    expect((await put('/clean/completed')).status).toBeLessThan(300);
+    // The dead-letter queue is the operator's to tidy: removing a letter there is allowed.
+    await bury(s, 'msg_dead_tidy');
+    const tidy = await admin(`/admin/queues/api/queues/${s.deadLetters.dead.name}/msg_dead_tidy/clean`, {
+      method: 'PUT',
+      headers: sameOrigin,
+    });
+    expect(tidy.status).toBeLessThan(300);
+    expect(await s.deadLetters.dead.getJob('msg_dead_tidy')).toBeUndefined();
+    await s.queue.remove('msg_keep_1');
+  });
+
   it('replays with the CLI selectors: dry run first, then for real', async () => {
     const post = (body: unknown) =>
       admin('/admin/dead-letters/replay', {
