@@ -56,7 +56,6 @@ export function adminAuth(options: AdminAuthOptions): MiddlewareHandler {
       throttle.failed(client);
       return c.json({ error: 'unauthorized' }, 401, { 'WWW-Authenticate': REALM });
     }
-    throttle.succeeded(client);
     await next();
   };
 }

@@ -24,24 +24,28 @@ describe('LoginThrottle', () => {
     expect(throttle.waitMs('10.0.0.2')).toBe(0);
   });
 
-  it('caps the wait at the maximum and forgets a client that stopped failing', () => {
+  it('caps the wait at the maximum, and keeps counting after a lockout ends', () => {
     const time = clock();
     const throttle = new LoginThrottle({ now: time.now, maxDelayMs: 60_000 });
     for (let i = 0; i < 30; i++) throttle.failed('10.0.0.1');
     expect(throttle.waitMs('10.0.0.1')).toBe(60_000);
     time.advance(60_001);
     expect(throttle.waitMs('10.0.0.1')).toBe(0);
+    // Sitting out the wait buys no fresh free guesses: the next failure waits the maximum again.
     throttle.failed('10.0.0.1');
-    expect(throttle.waitMs('10.0.0.1')).toBe(0);
+    expect(throttle.waitMs('10.0.0.1')).toBe(60_000);
   });
 
-  it('clears a client on success', () => {
-    const throttle = new LoginThrottle({ now: clock().now });
-    for (let i = 0; i < 5; i++) throttle.failed('10.0.0.1');
-    expect(throttle.waitMs('10.0.0.1')).toBeGreaterThan(0);
-    throttle.succeeded('10.0.0.1');
+  it('forgets a client a day after its last failure', () => {
+    const time = clock();
+    const throttle = new LoginThrottle({ now: time.now });
+    for (let i = 0; i < 6; i++) throttle.failed('10.0.0.1');
+    time.advance(24 * 3_600_000 - 1);
+    throttle.failed('10.0.0.1');
+    expect(throttle.waitMs('10.0.0.1')).toBe(4000);
+    time.advance(24 * 3_600_000 + 1);
+    throttle.failed('10.0.0.1');
     expect(throttle.waitMs('10.0.0.1')).toBe(0);
-    expect(throttle.size).toBe(0);
   });
 
   it('holds at most maxClients, forgetting the least recently failing', () => {

@@ -12,10 +12,16 @@ export interface LoginThrottleOptions {
    */
   baseDelayMs?: number;
   /**
-   * The longest wait, and how long a client's failures are remembered after its last one.
+   * The longest wait.
    * @defaultValue 900000 (15 minutes)
    */
   maxDelayMs?: number;
+  /**
+   * How long a client's failures are remembered after its last one. Longer than the longest wait, so
+   * that sitting out a lockout does not buy a fresh set of free guesses.
+   * @defaultValue 86400000 (24 hours)
+   */
+  forgetAfterMs?: number;
   /**
    * Clients tracked at once; past it the least recently failing one is forgotten, so a flood of
    * addresses costs bounded memory.
@@ -34,19 +40,22 @@ interface Entry {
 /**
  * Slows password guessing on the admin listener: after a few failures from one client, each further
  * attempt must wait exponentially longer (1 s, 2 s, 4 s, … up to 15 minutes), and attempts during the
- * wait are refused without checking the password, so they teach the guesser nothing. A success
- * clears the client's record.
+ * wait are refused without checking the password, so they teach the guesser nothing. A success does
+ * not clear the record: behind `kubectl port-forward` or a proxy every client shares one address, and
+ * the operator's own requests (basic auth resends the password with each) would hand a guesser on the
+ * same address fresh tries. Failures are forgotten a day after the last one.
  *
  * @example
  * const throttle = new LoginThrottle();
  * const wait = throttle.waitMs(ip); // > 0: answer 429 with Retry-After
- * ok ? throttle.succeeded(ip) : throttle.failed(ip);
+ * if (!ok) throttle.failed(ip);
  */
 export class LoginThrottle {
   readonly #entries = new Map<string, Entry>();
   readonly #freeFailures: number;
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #forgetAfterMs: number;
   readonly #maxClients: number;
   readonly #now: () => number;
 
@@ -54,6 +63,7 @@ export class LoginThrottle {
     this.#freeFailures = options.freeFailures ?? 5;
     this.#baseDelayMs = options.baseDelayMs ?? 1000;
     this.#maxDelayMs = options.maxDelayMs ?? 15 * 60_000;
+    this.#forgetAfterMs = Math.max(options.forgetAfterMs ?? 24 * 3_600_000, this.#maxDelayMs);
     this.#maxClients = options.maxClients ?? 10_000;
     this.#now = options.now ?? Date.now;
   }
@@ -80,10 +90,6 @@ export class LoginThrottle {
     }
   }
 
-  succeeded(client: string): void {
-    this.#entries.delete(clientKey(client));
-  }
-
   /** Clients currently remembered (for tests and metrics). */
   get size(): number {
     return this.#entries.size;
@@ -91,7 +97,7 @@ export class LoginThrottle {
 
   #live(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
-    if (entry && this.#now() - entry.lastFailureAt > this.#maxDelayMs) {
+    if (entry && this.#now() - entry.lastFailureAt > this.#forgetAfterMs) {
       this.#entries.delete(key);
       return undefined;
     }
