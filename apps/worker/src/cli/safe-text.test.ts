@@ -19,6 +19,13 @@ describe('CLI output sanitising', () => {
     expect(stripControl(name)).toBe('Acme]0;owned[2J[1A31mIncP+q\\');
   });
 
+  it('removes bidirectional overrides and isolates, and line and paragraph separators', () => {
+    const marks = ['\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069'];
+    for (const c of [...marks, '\u2028', '\u2029']) expect(stripControl(`x${c}y`)).toBe('xy');
+    // "user_1\u202Egpj.exe" would read as "user_1exe.jpg".
+    expect(stripControl('user_1\u202egpj.exe')).toBe('user_1gpj.exe');
+  });
+
   it('leaves printable text alone: accents, other scripts, emoji, the chart bars', () => {
     const text = 'Zoë Ørsted — 東京 مرحبا 👩‍💻 █▏ 50% [ok] ~';
     expect(stripControl(text)).toBe(text);

@@ -3,9 +3,11 @@
  * on. A user or organization name, an id or a failure reason comes from Clerk or from the database,
  * and printed raw, `\x1b]0;…\x07` retitles the operator's window, `\x1b[2J` clears it, and `\r` or
  * `\n` forge lines of the report. C1 matters on its own: `\x9b` is a one-byte CSI, and neither
- * `JSON.stringify` nor most escaping helpers touch it.
+ * `JSON.stringify` nor most escaping helpers touch it. Also the bidirectional overrides and isolates
+ * (U+202A–U+202E, U+2066–U+2069) and the line and paragraph separators (U+2028, U+2029): not
+ * controls to a terminal, but they reorder or break how the rest of a line reads.
  */
-const CONTROL = /\p{Cc}/gu;
+const CONTROL = /[\p{Cc}\u202A-\u202E\u2066-\u2069\u2028\u2029]/gu;
 
 /** Removes every control character; a CLI adds its own newlines and tabs around the data. */
 export function stripControl(text: string): string {
