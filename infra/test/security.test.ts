@@ -246,3 +246,30 @@ describe('Prometheus scrapes the metrics listeners, not the admin listener', () 
     expect(configMap.METRICS_HOST).toBe('0.0.0.0');
   });
 });
+
+describe('pod hardening', () => {
+  const workloads = k8s.filter((o) => o.kind === 'Deployment' || o.kind === 'Job');
+
+  it('runs every pod without a service account token, under the runtime seccomp profile, with no capabilities', () => {
+    expect(workloads.length).toBeGreaterThanOrEqual(3);
+    for (const w of workloads) {
+      const pod = w.spec.template.spec;
+      expect(pod.automountServiceAccountToken, w.metadata.name).toBe(false);
+      expect(pod.securityContext.runAsNonRoot, w.metadata.name).toBe(true);
+      expect(pod.securityContext.seccompProfile?.type, w.metadata.name).toBe('RuntimeDefault');
+      for (const c of pod.containers) {
+        expect(c.securityContext?.allowPrivilegeEscalation, `${w.metadata.name}/${c.name}`).toBe(false);
+        expect(c.securityContext?.readOnlyRootFilesystem, `${w.metadata.name}/${c.name}`).toBe(true);
+        expect(c.securityContext?.capabilities?.drop, `${w.metadata.name}/${c.name}`).toEqual(['ALL']);
+      }
+    }
+  });
+
+  it('publishes the observability UIs of the compose stack on loopback only', () => {
+    for (const name of ['jaeger', 'prometheus', 'grafana']) {
+      const ports: string[] = compose.services[name]?.ports ?? [];
+      expect(ports.length, name).toBeGreaterThan(0);
+      for (const p of ports) expect(p, name).toMatch(/^127\.0\.0\.1:/);
+    }
+  });
+});
