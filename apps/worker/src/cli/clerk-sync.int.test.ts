@@ -1,7 +1,4 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { applyEvents, type ClerkDatabase } from '@clerk-sync/db';
 import { openTestDatabase, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import { prepareEvent } from '@clerk-sync/events';
@@ -10,34 +7,13 @@ import { clerkObject, FakeClerk, makeEvent } from '@clerk-sync/testkit';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runClerkSync } from '../../test/run-clerk-sync.js';
 
-/** The package's `bin`, run as an operator runs it; it loads the compiled code, so build first. */
-const bin = fileURLToPath(new URL('../../bin/clerk-sync', import.meta.url));
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 const commands = ['migrate', 'backfill', 'reconcile', 'replay', 'stats'];
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function clerkSync(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += String(d);
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += String(d);
-  });
-  const [code] = await once(child, 'exit');
-  return { code: code as number, stdout, stderr };
-}
+/** The bin as an operator runs it, with only `env` (and PATH). */
+const clerkSync = (args: string[], env: Record<string, string> = {}) => runClerkSync(args, env);
 
 /** Control characters in `text` other than the newlines and tabs the CLI writes itself. */
 const foreignControls = (text: string) =>
