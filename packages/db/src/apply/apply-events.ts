@@ -217,6 +217,8 @@ async function writeTable(
   const upserts = [...winners.values()].filter((p) => p.change.kind === 'upsert').sort(byId);
   const deletes = [...winners.values()].filter((p) => p.change.kind === 'delete').sort(byId);
 
+  if (table.name === userTable.name) await lockRows(trx, schemaSql.schema, table, statements, winners.keys());
+
   const applied = new Set<string>();
   if (upserts.length > 0) {
     const rows = upserts.map((p) => rowOf(table, p));
@@ -247,6 +249,25 @@ async function writeTable(
     .sort(byId)
     .map((p) => rowOf(table, p));
   if (fills.length > 0) await run(trx, statements.fillImmutable, fills);
+}
+
+/**
+ * A hard-deleted user has no row left to lock, only an entry in `tombstones`, and a transaction does
+ * not see another's uncommitted entry: without this, an older update applied while a hard delete is
+ * still open passes the "not hard-deleted" check and brings the user back beside the tombstone. So
+ * every writer of `users` (webhooks, backfill, reconcile) first takes a transaction-scoped advisory
+ * lock per id; the next statement then starts after any concurrent writer of those ids committed and
+ * sees its tombstone. PGlite has one connection, so there it never waits.
+ */
+async function lockRows(
+  trx: Transaction<Database>,
+  schema: string,
+  table: EntityTable,
+  statements: EntitySql,
+  ids: Iterable<string>,
+): Promise<void> {
+  const keys = [...ids].map((id) => ({ key: `clerk-sync/${schema}/${table.name}/${id}` }));
+  await run(trx, statements.lockRows, keys);
 }
 
 async function writeMessages(

@@ -14,6 +14,11 @@ export interface EntitySql {
   hardDelete: string;
   /** Fill immutable facts that a row still lacks, from events that were otherwise stale. */
   fillImmutable: string;
+  /**
+   * Serialises writers of the same rows: one `pg_advisory_xact_lock` per `$1` key, taken in hash order
+   * so that two batches never wait on each other in a cycle. Held until commit.
+   */
+  lockRows: string;
 }
 
 const q = (name: string) => `"${name}"`;
@@ -73,5 +78,10 @@ RETURNING "id"`;
 FROM ${recordset([])}
 WHERE t."id" = x."id" AND (${immutable.map((c) => `(t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`).join(' OR ')})`;
 
-  return { upsert, tombstone, hardDelete, fillImmutable };
+  const lockRows = `SELECT pg_catalog.pg_advisory_xact_lock(l."key") FROM (
+  SELECT DISTINCT pg_catalog.hashtextextended(x."key", 0) AS "key" FROM jsonb_to_recordset($1::jsonb) AS x("key" text)
+  ORDER BY 1
+) AS l`;
+
+  return { upsert, tombstone, hardDelete, fillImmutable, lockRows };
 }
