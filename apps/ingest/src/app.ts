@@ -1,4 +1,4 @@
-import type { JobPayload, RawEvent } from '@clerk-sync/events';
+import { type JobPayload, type RawEvent, withoutUnsafeMetadata } from '@clerk-sync/events';
 import { attributes, injectTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
@@ -176,7 +176,8 @@ export function createIngestApp(deps: IngestDeps): Hono<IngestBindings> {
             v: 1,
             svixId: id,
             receivedAt: Date.now(),
-            event,
+            // Never stored, Redis included (docs/privacy.md); the signature was checked on the raw body.
+            event: withoutUnsafeMetadata(event),
             trace: injectTrace(),
           });
         } catch (error) {

@@ -82,7 +82,8 @@ describe('POST /webhooks/clerk with Redis up', () => {
     expect(await res.json()).toEqual({ status: 'enqueued' });
     const job = await s.queue.getJob(id);
     expect(job?.name).toBe('user.created');
-    expect(job?.data).toMatchObject({ v: 1, svixId: id, event });
+    const { unsafe_metadata: _, ...storedData } = event.data as Record<string, unknown>;
+    expect(job?.data).toMatchObject({ v: 1, svixId: id, event: { ...event, data: storedData } });
     expect(job?.data.receivedAt).toBeGreaterThan(Date.now() - 60_000);
     expect(job?.opts).toMatchObject({
       attempts: 15,
@@ -261,6 +262,27 @@ describe('POST /webhooks/clerk with Redis up', () => {
       duplex: 'half',
     } as RequestInit);
     expect(streamed.status).toBe(413);
+  });
+
+  it('keeps no unsafe_metadata in the queued job, at any depth, and the rest of the event intact', async () => {
+    const secret = 'typed-in-the-browser';
+    const withUnsafe = {
+      ...event,
+      data: {
+        ...event.data,
+        unsafe_metadata: { note: secret },
+        nested: [{ unsafe_metadata: { note: secret }, kept: 1 }],
+      },
+    };
+    const payload = JSON.stringify(withUnsafe);
+    const id = `msg_${randomUUID()}`;
+    const res = await post(s, payload, svixHeaders(TEST_SIGNING_SECRET, id, payload));
+    expect(res.status).toBe(202);
+    const job = await s.queue.getJob(id);
+    expect(JSON.stringify(job?.data)).not.toContain(secret);
+    expect(JSON.stringify(job?.data)).not.toContain('unsafe_metadata');
+    const { unsafe_metadata: _, ...rest } = withUnsafe.data;
+    expect(job?.data.event).toEqual({ ...withUnsafe, data: { ...rest, nested: [{ kept: 1 }] } });
   });
 
   it('accepts unknown event types; the worker decides what to do with them', async () => {

@@ -1,5 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { type Job, type JobsOptions, Queue, type QueueOptions } from 'bullmq';
 import { deadLetterQueueName } from '../queues.js';
+import { withoutUnsafeMetadata } from '../unsafe-metadata.js';
+
+/** How long a move may hold its lock; a crashed holder blocks that one event for at most this long. */
+const MOVE_LOCK_TTL_MS = 30_000;
+/** How long a move waits for another move of the same event before giving up (the sweep retries). */
+const MOVE_LOCK_WAIT_MS = 10_000;
+/** Takes the lock if free; the holder's token lets only the holder drop it. */
+const TAKE_LOCK = `if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return 1
+end
+return 0`;
+/** Drops the lock only if it is still ours, so a holder that outlived it cannot free someone else's. */
+const DROP_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0`;
+/** Clients the lock scripts are registered on (the queue's connection may be shared). */
+const lockScriptsDefined = new WeakSet<object>();
 
 /** Dead letters have no worker, so they stay in the states a job is added in. */
 export const LETTER_STATES = ['waiting', 'delayed', 'prioritized'] as const;
@@ -40,25 +59,50 @@ export class DeadLetters {
    * Moves a job that failed for good to the dead-letter queue, then removes it from the main queue's
    * failed set. Adding first and removing second means a crash in between leaves the job in both
    * places, never in neither; the dead letter's job id (= svix-id) makes a second move a no-op.
+   * Runs under the event's move lock, and only while the job is still failed: a replay that already
+   * re-enqueued the event must not have its fresh job taken away.
    */
   async bury(job: Job): Promise<void> {
-    const now = Date.now();
-    const data = job.data as { firstFailedAt?: unknown } | undefined;
-    const letter: DeadLetter = {
-      payload: stripFailureMarks(job.data),
-      failedReason: job.failedReason || 'unknown failure',
-      stacktrace: (job.stacktrace ?? []).slice(-3),
-      attemptsMade: job.attemptsMade,
-      firstFailedAt: typeof data?.firstFailedAt === 'number' ? data.firstFailedAt : (job.finishedOn ?? now),
-      lastFailedAt: job.finishedOn ?? now,
-      opts: {
-        attempts: job.opts.attempts,
-        backoff: job.opts.backoff,
-        removeOnComplete: job.opts.removeOnComplete,
-      },
-    };
-    await this.dead.add(job.name, letter, { jobId: job.id, removeOnComplete: true, removeOnFail: false });
-    await job.remove();
+    const id = job.id ?? '';
+    await this.withMoveLock(id, async () => {
+      if ((await this.queue.getJobState(id)) !== 'failed') return;
+      const current = (await this.queue.getJob(id)) ?? job;
+      await this.dead.add(current.name, toLetter(current), {
+        jobId: id,
+        removeOnComplete: true,
+        removeOnFail: false,
+      });
+      await current.remove();
+    });
+  }
+
+  /**
+   * Runs `fn` holding a per-event lock shared by `bury` and the replay, so that the two never
+   * interleave on one svix-id (a replay seeing a job that a bury is about to remove would otherwise
+   * drop the letter, and the event with it). The lock expires on its own if its holder dies, after
+   * far longer than a move takes.
+   */
+  async withMoveLock<T>(svixId: string, fn: () => Promise<T>): Promise<T> {
+    const client = await this.queue.getBackend().client;
+    if (!lockScriptsDefined.has(client)) {
+      client.defineCommand('clerkSyncTakeMoveLock', { numberOfKeys: 1, lua: TAKE_LOCK });
+      client.defineCommand('clerkSyncDropMoveLock', { numberOfKeys: 1, lua: DROP_LOCK });
+      lockScriptsDefined.add(client);
+    }
+    const key = this.queue.toKey(`dl-lock:${svixId}`);
+    const token = randomUUID();
+    const deadline = Date.now() + MOVE_LOCK_WAIT_MS;
+    while ((await client.runCommand('clerkSyncTakeMoveLock', [key, token, MOVE_LOCK_TTL_MS])) !== 1) {
+      if (Date.now() > deadline) throw new Error(`dead-letter move lock for ${svixId} is busy`);
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
+    }
+    let result: T;
+    try {
+      result = await fn();
+    } finally {
+      await client.runCommand('clerkSyncDropMoveLock', [key, token]);
+    }
+    return result;
   }
 
   /**
@@ -78,6 +122,28 @@ export class DeadLetters {
     }
   }
 
+  /**
+   * Deletes dead letters buried more than `maxAgeMs` ago, a thousand per Redis call, and returns how
+   * many went. A letter holds a whole event (personal data included), and Clerk stopped caring about
+   * the delivery long before; keeping it for ever would keep a deleted user's data in Redis.
+   */
+  async expire(maxAgeMs: number): Promise<number> {
+    let removed = 0;
+    for (const state of ['wait', 'delayed', 'prioritized'] as const) {
+      for (;;) {
+        const ids = await this.dead.clean(maxAgeMs, 1000, state);
+        removed += ids.length;
+        if (ids.length < 1000) break;
+      }
+    }
+    return removed;
+  }
+
+  /** How many dead letters are held now. */
+  held(): Promise<number> {
+    return this.dead.getJobCountByTypes(...LETTER_STATES);
+  }
+
   /** A page of dead letters, oldest first. */
   async list(offset = 0, limit = 50): Promise<{ total: number; letters: DeadLetterSummary[] }> {
     const [total, jobs] = await Promise.all([
@@ -90,6 +156,37 @@ export class DeadLetters {
   async close(): Promise<void> {
     await Promise.all([this.queue.close(), this.dead.close()]);
   }
+}
+
+function toLetter(job: Job): DeadLetter {
+  const now = Date.now();
+  const data = job.data as { firstFailedAt?: unknown } | undefined;
+  return {
+    payload: withoutUnsafeMetadata(stripFailureMarks(job.data)),
+    failedReason: redactFailureReason(job.failedReason || 'unknown failure'),
+    stacktrace: (job.stacktrace ?? []).slice(-3).map(redactFailureReason),
+    attemptsMade: job.attemptsMade,
+    firstFailedAt: typeof data?.firstFailedAt === 'number' ? data.firstFailedAt : (job.finishedOn ?? now),
+    lastFailedAt: job.finishedOn ?? now,
+    opts: {
+      attempts: job.opts.attempts,
+      backoff: job.opts.backoff,
+      removeOnComplete: job.opts.removeOnComplete,
+    },
+  };
+}
+
+/**
+ * A failure reason without the values it may quote. Postgres puts the offending input in its
+ * messages (`invalid input syntax for type timestamp: "…"`, `Key (email)=(…)`), and a letter outlives
+ * the user's deletion until it expires; names of types, columns and constraints stay, for diagnosis.
+ */
+export function redactFailureReason(reason: string): string {
+  return reason
+    .replace(/: "(?:[^"\\]|\\.)*"/g, ': "…"')
+    .replace(/: '(?:[^'\\]|\\.)*'/g, ": '…'")
+    .replace(/\)=\((?:[^()]|\([^()]*\))*\)/g, ')=(…)')
+    .slice(0, 2000);
 }
 
 /** Marks the worker adds to job data while retrying; they are bookkeeping, not part of the payload. */

@@ -4,6 +4,7 @@ export {
   DeadLetters,
   isLetter,
   LETTER_STATES,
+  redactFailureReason,
   summarise,
 } from './dead-letters.js';
 export { type ReplayReport, type ReplaySelector, ReplaySelectorError, replayDeadLetters } from './replay.js';

@@ -33,6 +33,8 @@ export const metricNames = {
   batchSize: 'clerk_sync_apply_batch_size',
   retries: 'clerk_sync_job_retries_total',
   deadLettered: 'clerk_sync_dead_lettered_total',
+  deadLettersHeld: 'clerk_sync_dead_letters',
+  deadLettersExpired: 'clerk_sync_dead_letters_expired_total',
   endToEndLag: 'clerk_sync_end_to_end_lag_seconds',
   queueLag: 'clerk_sync_queue_lag_seconds',
 } as const;

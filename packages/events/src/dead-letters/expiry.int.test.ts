@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type DeadLetter, DeadLetters } from './dead-letters.js';
+
+let open: DeadLetters | undefined;
+afterEach(async () => {
+  if (open) {
+    await open.queue.obliterate({ force: true });
+    await open.dead.obliterate({ force: true });
+    await open.close();
+  }
+  open = undefined;
+});
+
+function letter(svixId: string): DeadLetter {
+  return {
+    payload: { svixId },
+    failedReason: 'poison',
+    stacktrace: [],
+    attemptsMade: 1,
+    firstFailedAt: 1,
+    lastFailedAt: 1,
+    opts: { attempts: 1 },
+  };
+}
+
+describe('dead-letter expiry', () => {
+  it('deletes letters older than the time to live, keeps younger ones, and counts both', async () => {
+    const deadLetters = new DeadLetters(`expiry-${randomUUID().slice(0, 8)}`, {
+      host: '127.0.0.1',
+      port: 6379,
+    });
+    open = deadLetters;
+    for (let i = 0; i < 1005; i++) {
+      await deadLetters.dead.add('user.updated', letter(`msg_old_${i}`), { jobId: `msg_old_${i}` });
+    }
+    await deadLetters.dead.add('user.updated', letter('msg_old_delayed'), {
+      jobId: 'msg_old_delayed',
+      delay: 60_000,
+    });
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await deadLetters.dead.add('user.updated', letter('msg_young'), { jobId: 'msg_young' });
+    expect(await deadLetters.held()).toBe(1007);
+
+    expect(await deadLetters.expire(300)).toBe(1006);
+
+    expect(await deadLetters.held()).toBe(1);
+    expect((await deadLetters.dead.getJob('msg_young'))?.data).toEqual(letter('msg_young'));
+    expect(await deadLetters.dead.getJob('msg_old_0')).toBeUndefined();
+    expect(await deadLetters.expire(300)).toBe(0);
+  });
+});
