@@ -9,14 +9,19 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { isPermanentDbError, jobError } from './classify-error.js';
+import { isTransientError, jobError } from './classify-error.js';
 
 export interface BatchReport {
   size: number;
   seconds: number;
   /** True when the batch failed and its events were applied one by one. */
   isolated: boolean;
+  /** The events that committed, with their outcome; those that failed are not in it. */
   results: ApplyResult[];
+  /** Events of this batch whose jobs failed (retried if transient, else dead-lettered). */
+  failed: number;
+  /** Why the batch (or, isolated, its first failing event) failed; no payload, only the error's message. */
+  error?: string;
   events: PreparedEvent[];
 }
 
@@ -43,9 +48,11 @@ const tracer = trace.getTracer('clerk-sync-worker');
  * turn of the event loop (low lag at low load); while batches are being written, events gather
  * until `max` are waiting, `waitMs` has passed, or the writes finish (large batches under load).
  *
- * If a batch fails with an error that retrying cannot fix, its events are applied one by one, so that
+ * If a batch fails with an error that is not clearly transient (see `isTransientError`): data
+ * Postgres refuses, or an event our code cannot convert, its events are applied one by one, so that
  * only the culprit fails (as `UnrecoverableError`) and its neighbours complete. A transient failure
- * (Postgres away) fails the whole batch: each job is retried with backoff.
+ * (Postgres away) fails the whole batch: each job is retried with backoff. Either way `onBatch`
+ * reports how many failed.
  */
 export class Batcher {
   readonly #options: BatcherOptions;
@@ -124,12 +131,14 @@ export class Batcher {
   async #apply(batch: Item[]): Promise<void> {
     const started = performance.now();
     const events = batch.map((i) => i.event);
-    const report = (results: ApplyResult[], isolated: boolean) =>
+    const report = (results: ApplyResult[], isolated: boolean, failed: number, error?: unknown) =>
       this.#options.onBatch?.({
         size: batch.length,
         seconds: (performance.now() - started) / 1000,
         isolated,
         results,
+        failed,
+        ...(error === undefined ? {} : { error: errorMessage(error) }),
         events,
       });
     try {
@@ -137,18 +146,20 @@ export class Batcher {
       batch.forEach((item, i) => {
         item.resolve(results[i]?.outcome ?? 'stale');
       });
-      report(results, false);
+      report(results, false, 0);
       return;
     } catch (error) {
       trace.getActiveSpan()?.recordException(error as Error);
-      trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-      if (batch.length === 1 || !isPermanentDbError(error)) {
+      trace.getActiveSpan()?.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+      if (batch.length === 1 || isTransientError(error)) {
         for (const item of batch) item.reject(jobError(error));
-        report([], false);
+        report([], false, batch.length, error);
         return;
       }
     }
     const results: ApplyResult[] = [];
+    let failed = 0;
+    let firstError: unknown;
     for (const item of batch) {
       try {
         const [result] = await this.#options.apply([item.event]);
@@ -156,9 +167,15 @@ export class Batcher {
         results.push({ svixId: item.event.svixId, outcome });
         item.resolve(outcome);
       } catch (error) {
+        failed += 1;
+        firstError ??= error;
         item.reject(jobError(error));
       }
     }
-    report(results, true);
+    report(results, true, failed, firstError);
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }

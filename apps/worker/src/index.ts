@@ -26,7 +26,7 @@ export {
   usersSource,
 } from './backfill/sources.js';
 export { Batcher, type BatchReport } from './batcher.js';
-export { isPermanentDbError, jobError } from './classify-error.js';
+export { isTransientError, jobError } from './classify-error.js';
 export { readWorkerEnv, type WorkerEnv, workerEnvKeys } from './env.js';
 export { createLogger, type Logger } from './logger.js';
 export { startWorker, type WorkerHooks, type WorkerService } from './worker-service.js';
