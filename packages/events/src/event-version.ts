@@ -10,7 +10,7 @@ export function isDeleteEventType(type: string): boolean {
 
 /**
  * The ordering version of an event, in milliseconds. Upserts use `data.updated_at`; deletes (and
- * events without `updated_at`) use the envelope timestamp, normalised to ms. `null` if neither exists.
+ * events without `updated_at`) use the envelope timestamp. Either is normalised to ms (`toMillis`). `null` if neither exists.
  *
  * @example eventVersion({ type: 'user.deleted', timestamp: 1716883200, data: { id: 'u' } }) === 1716883200000
  */
@@ -21,7 +21,7 @@ export function eventVersion(event: {
 }): number | null {
   const updatedAt = event.data.updated_at;
   if (!isDeleteEventType(event.type) && typeof updatedAt === 'number' && Number.isFinite(updatedAt)) {
-    return updatedAt;
+    return toMillis(updatedAt);
   }
   return typeof event.timestamp === 'number' && Number.isFinite(event.timestamp)
     ? toMillis(event.timestamp)

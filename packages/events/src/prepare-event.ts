@@ -5,7 +5,7 @@ import { DEFAULT_MAX_FUTURE_SKEW_MS, futureVersionProblem, type VersionClock } f
 import { type HandledEvent, handledEvents, isHandledEventType } from './handled-events.js';
 import { InvalidEventError } from './invalid-event-error.js';
 import type { JobPayload } from './job-payload.js';
-import { envelopeSchema } from './schemas.js';
+import { deletedObjectSchema, envelopeSchema } from './schemas.js';
 
 /** A delivery, validated and annotated with what ordering needs. */
 export interface PreparedEvent {
@@ -55,6 +55,13 @@ export function prepareEvent(payload: JobPayload, clock: Partial<VersionClock> =
     return { ...base, version, handled: null };
   }
   const spec = handledEvents[event.type];
+  if (spec.schema === deletedObjectSchema && event.data.id === undefined) {
+    // The spec lets a deleted object omit its id. Such a delete names no row: record it as ignored
+    // rather than dead-letter an event Clerk was entitled to send.
+    const version = eventVersion(event);
+    checkFuture(version);
+    return { ...base, version, handled: null };
+  }
   const data = spec.schema.safeParse(event.data);
   if (!data.success) throw new InvalidEventError(`${event.type}: ${describeIssues(data.error, ['data'])}`);
   const version = eventVersion(event);

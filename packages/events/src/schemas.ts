@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { toMillis } from './timestamps.js';
 
 /**
  * Runtime schemas for the fields the worker reads. Anything else in Clerk's payloads is dropped on
@@ -7,9 +8,29 @@ import { z } from 'zod';
 
 /** The largest time a JavaScript `Date` can hold; beyond it, turning the value into a timestamp throws. */
 const MAX_EPOCH_MS = 8.64e15;
-const epochMs = z.number().finite().nonnegative().max(MAX_EPOCH_MS, 'must be a time a Date can hold');
+/**
+ * An epoch time, read as milliseconds. Some payloads (Backend API objects, spec examples) carry
+ * seconds: those become milliseconds here, so a backfilled `created_at` does not land in 1970 and a
+ * version in seconds does not lose to every millisecond version. See `toMillis`.
+ */
+const epochMs = z
+  .number()
+  .finite()
+  .nonnegative()
+  .max(MAX_EPOCH_MS, 'must be a time a Date can hold')
+  .transform(toMillis);
 const text = z.string().nullish();
 const metadata = z.record(z.string(), z.unknown()).nullish();
+
+/**
+ * Email and phone entries are optional-`id` in the spec. Only the primary one is stored, and it is
+ * found by id, so an entry without an id can never be it: drop it rather than refuse the user.
+ */
+function withIds<T extends { id?: string | null | undefined }>(
+  list: T[] | null | undefined,
+): Array<T & { id: string }> {
+  return (list ?? []).filter((entry): entry is T & { id: string } => typeof entry.id === 'string');
+}
 
 export const envelopeSchema = z.object({
   type: z.string().min(1),
@@ -25,9 +46,9 @@ export const userDataSchema = z.object({
   updated_at: epochMs,
   primary_email_address_id: text,
   email_addresses: z
-    .array(z.object({ id: z.string(), email_address: z.string() }))
+    .array(z.object({ id: text, email_address: z.string() }))
     .nullish()
-    .transform((list) => list ?? []),
+    .transform(withIds),
   first_name: text,
   last_name: text,
   username: text,
@@ -41,13 +62,14 @@ export const userDataSchema = z.object({
   private_metadata: metadata,
   primary_phone_number_id: text,
   phone_numbers: z
-    .array(z.object({ id: z.string(), phone_number: z.string() }))
+    .array(z.object({ id: text, phone_number: z.string() }))
     .nullish()
-    .transform((list) => list ?? []),
+    .transform(withIds),
   external_accounts: z.array(z.record(z.string(), z.unknown())).nullish(),
   web3_wallets: z.array(z.record(z.string(), z.unknown())).nullish(),
 });
 
+/** The spec does not require `id` here; `prepareEvent` records a delete without one as ignored. */
 export const deletedObjectSchema = z.object({
   id: z.string().min(1),
   deleted: z.boolean().optional(),
@@ -72,7 +94,8 @@ export const membershipDataSchema = z.object({
   role_name: text,
   permissions: z.array(z.string()).nullish(),
   organization: z.object({ id: z.string().min(1) }),
-  public_user_data: z.object({ user_id: z.string().min(1) }),
+  /** Optional in the spec: a membership without it is stored with `user_id` null until an event brings it. */
+  public_user_data: z.object({ user_id: z.string().min(1) }).nullish(),
   created_at: epochMs,
   updated_at: epochMs,
 });

@@ -3,7 +3,8 @@ const SECONDS_CUTOFF = 1e12;
 
 /**
  * Normalises an epoch timestamp to milliseconds. Clerk's spec examples send the envelope
- * `timestamp` in seconds while live deliveries send milliseconds; every `data.*_at` is milliseconds.
+ * `timestamp` in seconds while live deliveries send milliseconds; `data.*_at` is milliseconds in
+ * webhooks but seconds in some Backend API objects, so every time the schemas read goes through this.
  *
  * @example toMillis(1716883200) === 1716883200000
  */

@@ -10,7 +10,7 @@ import {
   tombstone,
   userTable,
 } from '@clerk-sync/db';
-import { InvalidEventError, snapshotEvent } from '@clerk-sync/events';
+import { InvalidEventError, snapshotEvent, toMillis } from '@clerk-sync/events';
 import { type Kysely, sql } from 'kysely';
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
 import { type Progress, silentProgress } from './progress.js';
@@ -96,7 +96,8 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
         const id = String((item as Json).id);
         seen.add(id);
         const row = local.get(id);
-        const updatedAt = Number((item as Json).updated_at);
+        // The Backend API may give seconds; rows hold milliseconds.
+        const updatedAt = toMillis(Number((item as Json).updated_at));
         if (row?.deleted) drift.deletedLocally.push(id);
         else if (!row) drift.missing.push(id);
         else if (row.version < updatedAt) drift.outdated.push(id);

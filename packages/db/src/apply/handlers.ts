@@ -81,7 +81,7 @@ const organizationValues = (d: DataOf<'organization.created'>) => ({
 
 const membershipValues = (d: DataOf<'organizationMembership.created'>) => ({
   organization_id: d.organization.id,
-  user_id: d.public_user_data.user_id,
+  user_id: d.public_user_data?.user_id ?? null,
   role: d.role,
   role_name: d.role_name ?? null,
   permissions: d.permissions ?? null,
