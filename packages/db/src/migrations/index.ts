@@ -6,6 +6,7 @@ import * as allEventTypes from './2026-11-24T0900-all-event-types.js';
 import * as createAuditLog from './2026-11-24T0910-create-audit-log.js';
 import * as moreAnalyticsViews from './2026-11-24T0920-more-analytics-views.js';
 import * as pinFunctionSearchPath from './2026-11-24T1700-pin-function-search-path.js';
+import * as viewsWithoutDeletedUsers from './2026-11-24T1800-views-without-deleted-users.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -19,4 +20,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0910-create-audit-log': createAuditLog,
   '2026-11-24T0920-more-analytics-views': moreAnalyticsViews,
   '2026-11-24T1700-pin-function-search-path': pinFunctionSearchPath,
+  '2026-11-24T1800-views-without-deleted-users': viewsWithoutDeletedUsers,
 };
