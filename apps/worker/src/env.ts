@@ -25,6 +25,11 @@ const schema = z.object({
   WORKER_SHUTDOWN_TIMEOUT_MS: int(20_000, 0),
   DEAD_LETTER_SWEEP_MS: int(30_000, 100),
   /**
+   * Dead letters older than this are deleted by the sweep: they hold whole payloads, personal data
+   * included. Fourteen days by default, long enough to notice, fix and replay.
+   */
+  DEAD_LETTER_TTL_MS: int(14 * 24 * 60 * 60 * 1000, 60_000),
+  /**
    * An event whose version is further ahead of the worker's clock than this is dead-lettered, never
    * applied. At least a minute, so that ordinary drift between Clerk's clock and ours is never refused.
    */

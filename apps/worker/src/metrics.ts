@@ -1,5 +1,5 @@
 import { metricNames } from '@clerk-sync/events/telemetry';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BatchReport } from './batcher.js';
 
 export interface WorkerMetrics {
@@ -7,6 +7,8 @@ export interface WorkerMetrics {
   onBatch(report: BatchReport): void;
   onRetry(): void;
   onDeadLetter(): void;
+  /** After each dead-letter sweep: letters still held, and letters just deleted for age. */
+  onDeadLetterSweep(held: number, expired: number): void;
 }
 
 const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -21,7 +23,7 @@ export function createWorkerMetrics(): WorkerMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'clerk_sync_worker_' });
   const events = new Counter({
     name: metricNames.eventsApplied,
-    help: 'Events by apply outcome (applied, stale, duplicate, ignored).',
+    help: 'Events by apply outcome (applied, stale, duplicate, ignored), and failed: attempts whose batch or event failed.',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
@@ -47,6 +49,16 @@ export function createWorkerMetrics(): WorkerMetrics {
     help: 'Jobs moved to the dead-letter queue.',
     registers: [registry],
   });
+  const held = new Gauge({
+    name: metricNames.deadLettersHeld,
+    help: 'Dead letters held in Redis, as of the last sweep.',
+    registers: [registry],
+  });
+  const expired = new Counter({
+    name: metricNames.deadLettersExpired,
+    help: 'Dead letters deleted unreplayed because they outlived DEAD_LETTER_TTL_MS.',
+    registers: [registry],
+  });
   const lag = new Histogram({
     name: metricNames.endToEndLag,
     help: "Seconds from the change in Clerk (the event's version) to its commit here.",
@@ -62,6 +74,7 @@ export function createWorkerMetrics(): WorkerMetrics {
   return {
     registry,
     onBatch(report) {
+      if (report.failed > 0) events.inc({ outcome: 'failed' }, report.failed);
       if (report.results.length === 0) return;
       duration.observe(report.seconds);
       size.observe(report.size);
@@ -77,5 +90,9 @@ export function createWorkerMetrics(): WorkerMetrics {
     },
     onRetry: () => retries.inc(),
     onDeadLetter: () => dead.inc(),
+    onDeadLetterSweep(count, removed) {
+      held.set(count);
+      if (removed > 0) expired.inc(removed);
+    },
   };
 }

@@ -1,6 +1,6 @@
 import { type ApplyOutcome, applyEvents, type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { InvalidEventError, parseJobPayload, prepareEvent } from '@clerk-sync/events';
-import { DeadLetters } from '@clerk-sync/events/dead-letters';
+import { DeadLetters, redactFailureReason } from '@clerk-sync/events/dead-letters';
 import { attributes, extractTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
 import { type ServerType, serve } from '@hono/node-server';
 import { type SpanContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -67,15 +67,19 @@ export async function startWorker(
     waitMs: env.BATCH_WAIT_MS,
     apply: (events) => applyEvents(database.db, events, { privacy: env.privacy }),
     onBatch: (report) => {
-      logger.info(
-        {
-          size: report.size,
-          ms: Math.round(report.seconds * 1000),
-          isolated: report.isolated,
-          ...count(report),
-        },
-        'batch applied',
-      );
+      const line = {
+        size: report.size,
+        ms: Math.round(report.seconds * 1000),
+        isolated: report.isolated,
+        ...count(report),
+        ...(report.failed > 0
+          ? { failed: report.failed, reason: redactFailureReason(report.error ?? '') }
+          : {}),
+      };
+      // A batch none of whose events committed is not "applied": say so, so alerts on logs see it.
+      if (report.results.length === 0 && report.failed > 0) logger.error(line, 'batch failed');
+      else if (report.failed > 0) logger.warn(line, 'batch applied with failures');
+      else logger.info(line, 'batch applied');
       metrics.onBatch(report);
       hooks.onBatch?.(report);
     },
@@ -155,7 +159,12 @@ export async function startWorker(
   worker.on('failed', (job, err) => {
     if (!job) return;
     const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    const line = { svixId: job.id, eventType: job.name, attemptsMade: job.attemptsMade, reason: err.message };
+    const line = {
+      svixId: job.id,
+      eventType: job.name,
+      attemptsMade: job.attemptsMade,
+      reason: redactFailureReason(err.message),
+    };
     if (!final) {
       metrics.onRetry();
       logger.warn(line, 'event failed, will retry');
@@ -178,6 +187,9 @@ export async function startWorker(
   const sweep = async () => {
     const moved = await deadLetters.sweep();
     if (moved > 0) logger.warn({ moved }, 'moved failed jobs to dead letters');
+    const expired = await deadLetters.expire(env.DEAD_LETTER_TTL_MS);
+    if (expired > 0) logger.warn({ expired, ttlMs: env.DEAD_LETTER_TTL_MS }, 'deleted expired dead letters');
+    metrics.onDeadLetterSweep(await deadLetters.held(), expired);
   };
   await sweep();
   const sweeper = setInterval(() => {
