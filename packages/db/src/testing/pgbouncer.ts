@@ -16,6 +16,12 @@ export interface PgBouncer {
 function ensurePgBouncer(): string {
   const binary = '/usr/sbin/pgbouncer';
   if (!existsSync(binary)) {
+    if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+      throw new Error(
+        'PgBouncer is missing (the transaction-pooler test runs it): install it with `sudo apt-get install -y pgbouncer`',
+      );
+    }
+    console.info('PgBouncer not found: installing it with `apt-get install -y pgbouncer`');
     execFileSync('apt-get', ['update', '-qq'], { stdio: 'ignore' });
     execFileSync('apt-get', ['install', '-y', '-qq', 'pgbouncer'], {
       stdio: 'ignore',
