@@ -3,7 +3,8 @@ import { UnrecoverableError, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DeadLetters, redactFailureReason } from './dead-letters.js';
 
-const connection = { host: '127.0.0.1', port: 6379 };
+/** The test Redis; `REDIS_URL` points the tests at another one. */
+const connection = { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' };
 let open: DeadLetters | undefined;
 afterEach(async () => {
   if (open) {

@@ -27,8 +27,7 @@ function letter(svixId: string): DeadLetter {
 describe('dead-letter expiry', () => {
   it('deletes letters older than the time to live, keeps younger ones, and counts both', async () => {
     const deadLetters = new DeadLetters(`expiry-${randomUUID().slice(0, 8)}`, {
-      host: '127.0.0.1',
-      port: 6379,
+      url: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
     });
     open = deadLetters;
     for (let i = 0; i < 1005; i++) {

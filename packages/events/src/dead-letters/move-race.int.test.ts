@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type DeadLetter, DeadLetters } from './dead-letters.js';
 import { replayDeadLetters } from './replay.js';
 
-const connection = { host: '127.0.0.1', port: 6379 };
+/** The test Redis; `REDIS_URL` points the tests at another one. */
+const connection = { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' };
 let open: DeadLetters | undefined;
 afterEach(async () => {
   if (open) {
