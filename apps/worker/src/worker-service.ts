@@ -1,11 +1,16 @@
 import { type ApplyOutcome, applyEvents, type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { InvalidEventError, parseJobPayload, prepareEvent } from '@clerk-sync/events';
 import { DeadLetters, redactFailureReason } from '@clerk-sync/events/dead-letters';
-import { attributes, extractTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
-import { type ServerType, serve } from '@hono/node-server';
+import {
+  attributes,
+  extractTrace,
+  MESSAGING_SYSTEM,
+  type MetricsServer,
+  serveMetrics,
+  spanNames,
+} from '@clerk-sync/events/telemetry';
 import { type SpanContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { Hono } from 'hono';
 import { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
 import type { WorkerEnv } from './env.js';
@@ -203,28 +208,20 @@ export async function startWorker(
     'worker started',
   );
 
-  let metricsServer: ServerType | undefined;
-  const listenMetrics = () =>
-    new Promise<number>((resolve, reject) => {
-      const app = new Hono();
-      app.get('/metrics', async (c) =>
-        c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }),
-      );
-      app.notFound((c) => c.json({ error: 'not_found' }, 404));
-      metricsServer = serve(
-        { fetch: app.fetch, port: env.WORKER_METRICS_PORT, hostname: env.WORKER_METRICS_HOST },
-        (info) => resolve(info.port),
-      );
-      metricsServer.once('error', reject);
+  let metricsServer: MetricsServer | undefined;
+  const listenMetrics = async () => {
+    metricsServer = await serveMetrics(metrics.registry, {
+      port: env.WORKER_METRICS_PORT,
+      hostname: env.WORKER_METRICS_HOST,
     });
+    return metricsServer.port;
+  };
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
-      await new Promise<void>((resolve) =>
-        metricsServer ? metricsServer.close(() => resolve()) : resolve(),
-      );
+      await metricsServer?.close();
       await worker.close();
       await batcher.drain();
       await deadLetters.close();
