@@ -1,5 +1,5 @@
 import { type JobPayload, type RawEvent, withoutUnsafeMetadata } from '@clerk-sync/events';
-import { attributes, injectTrace, MESSAGING_SYSTEM, spanNames } from '@clerk-sync/events/telemetry';
+import { attributes, injectTrace, MESSAGING_SYSTEM, spanNames, traced } from '@clerk-sync/telemetry';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -72,8 +72,10 @@ export function createIngestApp(deps: IngestDeps): Hono<IngestBindings> {
   const tracer = trace.getTracer('clerk-sync-ingest');
 
   // One SERVER span per delivery, with HTTP semantic conventions; the producer span nests under it.
+  // Hono turns a handler's throw into the onError answer, so the outcome is read from the response.
   app.use('/webhooks/clerk', async (c, next) => {
-    await tracer.startActiveSpan(
+    await traced(
+      tracer,
       spanNames.webhook,
       {
         kind: SpanKind.SERVER,
@@ -93,7 +95,6 @@ export function createIngestApp(deps: IngestDeps): Hono<IngestBindings> {
           const svixId = c.get('svixId');
           if (svixId) span.setAttribute(attributes.messageId, svixId);
           if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
-          span.end();
         }
       },
     );
@@ -157,40 +158,37 @@ export function createIngestApp(deps: IngestDeps): Hono<IngestBindings> {
     const id = svixId;
     trace.getActiveSpan()?.setAttribute(attributes.eventType, event.type);
 
-    const produce = tracer.startActiveSpan(
-      spanNames.enqueue(deps.queueName),
-      {
-        kind: SpanKind.PRODUCER,
-        attributes: {
-          [attributes.messagingSystem]: MESSAGING_SYSTEM,
-          [attributes.destination]: deps.queueName,
-          [attributes.operationType]: 'send',
-          [attributes.messageId]: id,
-          [attributes.eventType]: event.type,
-          [attributes.entityId]: typeof event.data.id === 'string' ? event.data.id : '',
+    let outcome: IngestOutcome;
+    try {
+      outcome = await traced(
+        tracer,
+        spanNames.enqueue(deps.queueName),
+        {
+          kind: SpanKind.PRODUCER,
+          attributes: {
+            [attributes.messagingSystem]: MESSAGING_SYSTEM,
+            [attributes.destination]: deps.queueName,
+            [attributes.operationType]: 'send',
+            [attributes.messageId]: id,
+            [attributes.eventType]: event.type,
+            [attributes.entityId]: typeof event.data.id === 'string' ? event.data.id : '',
+          },
         },
-      },
-      async (span): Promise<IngestOutcome> => {
-        try {
-          return await deps.enqueue({
+        () =>
+          deps.enqueue({
             v: 1,
             svixId: id,
             receivedAt: Date.now(),
             // Never stored, Redis included (docs/privacy.md); the signature was checked on the raw body.
             event: withoutUnsafeMetadata(event),
             trace: injectTrace(),
-          });
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          // Only Redis being away is worth a retry; anything else would fail the same way again.
-          return error instanceof EnqueueUnavailableError ? 'unavailable' : 'unprocessable';
-        } finally {
-          span.end();
-        }
-      },
-    );
-    return finish(await produce);
+          }),
+      );
+    } catch (error) {
+      // Only Redis being away is worth a retry; anything else would fail the same way again.
+      outcome = error instanceof EnqueueUnavailableError ? 'unavailable' : 'unprocessable';
+    }
+    return finish(outcome);
   });
   app.all('/webhooks/clerk', (c) => c.json({ error: 'method_not_allowed' }, 405, { Allow: 'POST' }));
   app.notFound((c) => c.json({ error: 'not_found' }, 404));

@@ -1,6 +1,6 @@
 import type { ServerOptions } from 'node:http';
 import { DeadLetters } from '@clerk-sync/events/dead-letters';
-import { type MetricsServer, serveMetrics } from '@clerk-sync/events/telemetry';
+import { type MetricsServer, serveMetrics } from '@clerk-sync/telemetry';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Queue } from 'bullmq';
 import type { Hono } from 'hono';

@@ -1,4 +1,4 @@
-import { startTracing } from '@clerk-sync/events/telemetry';
+import { startTracing } from '@clerk-sync/telemetry';
 import { readIngestEnv } from './env.js';
 import { createIngestService } from './ingest-service.js';
 import { createLogger } from './logger.js';

@@ -1,6 +1,6 @@
 import { isHandledEventType } from '@clerk-sync/events';
 import type { DeadLetters } from '@clerk-sync/events/dead-letters';
-import { metricNames } from '@clerk-sync/events/telemetry';
+import { metricNames } from '@clerk-sync/telemetry';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestOutcome } from './app.js';
 

@@ -1,6 +1,6 @@
 import type { ApplyOutcome, ApplyResult } from '@clerk-sync/db';
 import type { PreparedEvent } from '@clerk-sync/events';
-import { attributes, spanNames } from '@clerk-sync/events/telemetry';
+import { attributes, spanNames, traced } from '@clerk-sync/telemetry';
 import {
   isSpanContextValid,
   ROOT_CONTEXT,
@@ -106,25 +106,16 @@ export class Batcher {
   #run(batch: Item[]): Promise<void> {
     const spans = batch.flatMap((i) => (i.span && isSpanContextValid(i.span) ? [i.span] : []));
     const parent = spans[0] ? trace.setSpanContext(ROOT_CONTEXT, spans[0]) : ROOT_CONTEXT;
-    return tracer.startActiveSpan(
+    return traced(
+      tracer,
       spanNames.applyBatch,
       {
         kind: SpanKind.INTERNAL,
         links: spans.map((context) => ({ context })),
         attributes: { [attributes.batchCount]: batch.length },
       },
+      () => this.#apply(batch),
       parent,
-      async (span) => {
-        try {
-          await this.#apply(batch);
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR });
-          throw error;
-        } finally {
-          span.end();
-        }
-      },
     );
   }
 

@@ -1,4 +1,4 @@
-import { startTracing } from '@clerk-sync/events/telemetry';
+import { startTracing } from '@clerk-sync/telemetry';
 import { readWorkerEnv } from './env.js';
 import { createLogger } from './logger.js';
 import { startWorker } from './worker-service.js';

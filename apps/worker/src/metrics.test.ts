@@ -1,4 +1,4 @@
-import { metricNames } from '@clerk-sync/events/telemetry';
+import { metricNames } from '@clerk-sync/telemetry';
 import { describe, expect, it } from 'vitest';
 import { createWorkerMetrics } from './metrics.js';
 

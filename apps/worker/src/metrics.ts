@@ -1,4 +1,4 @@
-import { metricNames } from '@clerk-sync/events/telemetry';
+import { metricNames } from '@clerk-sync/telemetry';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BatchReport } from './batcher.js';
 

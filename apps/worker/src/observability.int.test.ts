@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { attributes, startTracing, type Tracing } from '@clerk-sync/events/telemetry';
+import { attributes, startTracing, type Tracing } from '@clerk-sync/telemetry';
 import { makeEvent } from '@clerk-sync/testkit';
 import { SpanKind } from '@opentelemetry/api';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';

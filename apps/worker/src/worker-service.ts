@@ -8,8 +8,9 @@ import {
   type MetricsServer,
   serveMetrics,
   spanNames,
-} from '@clerk-sync/events/telemetry';
-import { type SpanContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+  traced,
+} from '@clerk-sync/telemetry';
+import { type SpanContext, SpanKind, trace } from '@opentelemetry/api';
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
@@ -100,7 +101,8 @@ export async function startWorker(
     };
     const eventType = typeof data?.event?.type === 'string' ? data.event.type : job.name;
     const entityId = typeof data?.event?.data?.id === 'string' ? data.event.data.id : '';
-    return tracer.startActiveSpan(
+    return traced(
+      tracer,
       spanNames.process(env.QUEUE_NAME),
       {
         kind: SpanKind.CONSUMER,
@@ -114,20 +116,12 @@ export async function startWorker(
           'messaging.bullmq.attempt': job.attemptsMade + 1,
         },
       },
-      extractTrace(typeof data?.trace === 'object' ? data.trace : undefined),
       async (span) => {
-        try {
-          const outcome = await processJob(job, span.spanContext());
-          span.setAttribute(attributes.outcome, outcome);
-          return outcome;
-        } catch (error) {
-          span.recordException(error as Error);
-          span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-          throw error;
-        } finally {
-          span.end();
-        }
+        const outcome = await processJob(job, span.spanContext());
+        span.setAttribute(attributes.outcome, outcome);
+        return outcome;
       },
+      extractTrace(typeof data?.trace === 'object' ? data.trace : undefined),
     );
   };
 

@@ -1,5 +1,6 @@
 import type { PreparedEvent } from '@clerk-sync/events';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { traced } from '@clerk-sync/telemetry';
+import { SpanKind, trace } from '@opentelemetry/api';
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import { schemaOf } from '../open-database.js';
@@ -314,7 +315,8 @@ const tracer = trace.getTracer('clerk-sync-db');
 /** Runs one statement with its rows as a single jsonb parameter, inside a database client span. */
 async function run<R>(trx: Transaction<Database>, text: string, rows: readonly object[]): Promise<R[]> {
   const [operation = 'SQL', target = ''] = summary(text);
-  return tracer.startActiveSpan(
+  return traced(
+    tracer,
     `${operation} ${target}`.trim(),
     {
       kind: SpanKind.CLIENT,
@@ -325,17 +327,9 @@ async function run<R>(trx: Transaction<Database>, text: string, rows: readonly o
         'db.operation.batch.size': rows.length,
       },
     },
-    async (span) => {
-      try {
-        const result = await trx.executeQuery<R>(CompiledQuery.raw(text, [JSON.stringify(rows)]));
-        return [...result.rows];
-      } catch (error) {
-        span.recordException(error as Error);
-        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-        throw error;
-      } finally {
-        span.end();
-      }
+    async () => {
+      const result = await trx.executeQuery<R>(CompiledQuery.raw(text, [JSON.stringify(rows)]));
+      return [...result.rows];
     },
   );
 }

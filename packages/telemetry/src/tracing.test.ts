@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
  * The OpenTelemetry SDK reads `process.env`, so each scenario runs in its own Node process against the
  * compiled package, as the apps load it (`pnpm test` builds first), with only the variables it sets.
  */
-const tracingModule = new URL('../../dist/telemetry/index.js', import.meta.url).href;
-const packageDir = fileURLToPath(new URL('../..', import.meta.url));
+const tracingModule = new URL('../dist/index.js', import.meta.url).href;
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const SPAN_NAME = 'clerk.tracing_test_span';
 
 /**
