@@ -4,7 +4,7 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { applyEvents, migrateToLatest, openDatabase } from '@clerk-sync/db';
 import { prepareEvent } from '@clerk-sync/events';
-import { jobOptions } from '@clerk-sync/ingest';
+import { jobOptions } from '@clerk-sync/queue';
 import { makeEvent, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
 import { ClerkApi, runBackfill, usersSource } from '@clerk-sync/worker';
 import autocannon from 'autocannon';
@@ -175,7 +175,6 @@ async function preload(queueName: string, schema: string | null, n: number): Pro
     for (let i = 0; i < n / 2; i += 1000) {
       const batch = Array.from({ length: Math.min(1000, n / 2 - i) }, (_, k) =>
         prepareEvent({
-          v: 1,
           svixId: `seed_${i + k}`,
           receivedAt: 0,
           event: makeEvent(user(i + k), 'created', t0) as never,

@@ -1,9 +1,9 @@
-import { type JobPayload, type RawEvent, withoutUnsafeMetadata } from '@clerk-sync/events';
+import { type RawEvent, withoutUnsafeMetadata } from '@clerk-sync/events';
+import { type EnqueueResult, EnqueueUnavailableError, type JobPayload } from '@clerk-sync/queue';
 import { attributes, injectTrace, MESSAGING_SYSTEM, spanNames, traced } from '@clerk-sync/telemetry';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { type EnqueueResult, EnqueueUnavailableError } from './enqueuer.js';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from './json-depth.js';
 import type { Logger } from './logger.js';
 import { ABORTED, declaresLargeBody, declaresTooLarge, readBody, TOO_LARGE } from './read-body.js';

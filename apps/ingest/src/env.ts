@@ -1,4 +1,4 @@
-import { DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
+import { DEFAULT_QUEUE_NAME } from '@clerk-sync/queue';
 import { z } from 'zod';
 import { parseAllowedHosts } from './admin/admin-guard.js';
 import { adminPasswordProblem } from './admin/admin-password.js';

@@ -1,13 +1,11 @@
 import type { ServerOptions } from 'node:http';
-import { DeadLetters } from '@clerk-sync/events/dead-letters';
+import { createProducerRedis, type DeadLetters, Enqueuer, openQueues, withTimeout } from '@clerk-sync/queue';
 import { type MetricsServer, serveMetrics } from '@clerk-sync/telemetry';
 import { type ServerType, serve } from '@hono/node-server';
 import type { Queue } from 'bullmq';
 import type { Hono } from 'hono';
-import { Redis } from 'ioredis';
 import { adminCredentials, createAdminApp } from './admin/admin-app.js';
 import { createIngestApp } from './app.js';
-import { Enqueuer, withTimeout } from './enqueuer.js';
 import type { IngestEnv } from './env.js';
 import { capConnections, type HttpLimits, httpServerOptions } from './http-limits.js';
 import type { Logger } from './logger.js';
@@ -29,24 +27,6 @@ export interface IngestService {
 }
 
 /**
- * A Redis connection for producing: it fails fast instead of buffering commands while Redis is away,
- * so a request can be answered 503 within the enqueue timeout rather than hang near Svix's 15 s limit.
- */
-export function createProducerRedis(url: string): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    // Commands issued in the same tick by concurrent requests leave in one socket write.
-    enableAutoPipelining: true,
-    connectTimeout: 2000,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
-  });
-  // Connection errors surface as 503s and a failing /readyz; they must not crash the process.
-  redis.on('error', () => {});
-  return redis;
-}
-
-/**
  * The ingest: webhook app, metrics listener, admin app (only with `ADMIN_PASSWORD`), queue and metrics.
  */
 export function createIngestService(env: IngestEnv, logger: Logger): IngestService {
@@ -59,11 +39,11 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   };
   const serverOptions = httpServerOptions(limits);
   const redis = createProducerRedis(env.REDIS_URL);
-  const deadLetters = new DeadLetters(env.QUEUE_NAME, redis);
-  const queue = deadLetters.queue;
+  const queues = openQueues(env.QUEUE_NAME, redis);
+  const { queue, deadLetters } = queues;
   queue.on('error', () => {});
   deadLetters.dead.on('error', () => {});
-  const metrics = createIngestMetrics(deadLetters);
+  const metrics = createIngestMetrics(queue, deadLetters);
   const enqueuer = new Enqueuer(queue, redis, {
     attempts: env.JOB_ATTEMPTS,
     backoffMs: env.JOB_BACKOFF_MS,
@@ -82,7 +62,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
     onOutcome: metrics.onOutcome,
   });
   const adminApp = credentials
-    ? createAdminApp({ deadLetters, credentials, allowedHosts: adminAllowedHosts(env) })
+    ? createAdminApp({ queue, deadLetters, credentials, allowedHosts: adminAllowedHosts(env) })
     : undefined;
 
   let server: ServerType | undefined;
@@ -152,7 +132,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
       await metricsServer?.close();
       await enqueuer.drain();
       // Closing a queue whose Redis never answered would wait for it; bound it.
-      await withTimeout(deadLetters.close(), 2000).catch(() => {});
+      await withTimeout(queues.close(), 2000).catch(() => {});
       redis.disconnect();
     })();
     return closing;
@@ -171,7 +151,7 @@ function adminAllowedHosts(env: IngestEnv): string[] {
   return [...env.ADMIN_ALLOWED_HOSTS, ...own.map((h) => h.toLowerCase())];
 }
 
-async function ping(redis: Redis, timeoutMs: number): Promise<boolean> {
+async function ping(redis: { ping(): Promise<string> }, timeoutMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   try {
     return await Promise.race([

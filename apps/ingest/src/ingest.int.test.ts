@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import type { JobPayload, RawEvent } from '@clerk-sync/events';
+import type { RawEvent } from '@clerk-sync/events';
+import { EnqueueRejectedError, isRedisFailure, type JobPayload } from '@clerk-sync/queue';
 import {
   loadWebhookExamples,
   makeEvent,
@@ -12,7 +13,6 @@ import { ReplyError } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createIngestApp } from './app.js';
-import { EnqueueRejectedError, isRedisFailure } from './enqueuer.js';
 import { readIngestEnv } from './env.js';
 import { createIngestService, type IngestService } from './ingest-service.js';
 import { createVerifier } from './webhook-verifier.js';

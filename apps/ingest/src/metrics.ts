@@ -1,6 +1,7 @@
 import { isHandledEventType } from '@clerk-sync/events';
-import type { DeadLetters } from '@clerk-sync/events/dead-letters';
+import type { DeadLetters } from '@clerk-sync/queue';
 import { metricNames } from '@clerk-sync/telemetry';
+import type { Queue } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestOutcome } from './app.js';
 
@@ -31,7 +32,7 @@ export interface IngestMetrics {
  * Prometheus metrics for the edge: webhooks by type and outcome, request latency, and the depth of the
  * main and dead-letter queues by state (read from Redis at scrape time).
  */
-export function createIngestMetrics(deadLetters: DeadLetters): IngestMetrics {
+export function createIngestMetrics(queue: Queue, deadLetters: DeadLetters): IngestMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clerk_sync_ingest_' });
   const received = new Counter({
@@ -53,17 +54,10 @@ export function createIngestMetrics(deadLetters: DeadLetters): IngestMetrics {
     labelNames: ['queue', 'state'] as const,
     registers: [registry],
     async collect() {
-      const counts = await deadLetters.queue.getJobCounts(
-        'waiting',
-        'active',
-        'delayed',
-        'failed',
-        'prioritized',
-      );
+      const counts = await queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized');
       const dead = await deadLetters.dead.getJobCountByTypes('waiting', 'delayed', 'prioritized');
-      const queue = deadLetters.queue.name;
-      for (const [state, n] of Object.entries(counts)) this.set({ queue, state }, n);
-      this.set({ queue, state: 'dead' }, dead);
+      for (const [state, n] of Object.entries(counts)) this.set({ queue: queue.name, state }, n);
+      this.set({ queue: queue.name, state: 'dead' }, dead);
     },
   });
   return {

@@ -1,4 +1,4 @@
-import { UnrecoverableError } from 'bullmq';
+import { UnrecoverableError } from '@clerk-sync/queue';
 
 /**
  * SQLSTATE classes that say "the database, not this event, is the problem right now": lost

@@ -5,7 +5,8 @@ import {
   readDbConfig,
   readPrivacyOptions,
 } from '@clerk-sync/db';
-import { DEFAULT_MAX_FUTURE_SKEW_MS, DEFAULT_QUEUE_NAME } from '@clerk-sync/events';
+import { DEFAULT_MAX_FUTURE_SKEW_MS } from '@clerk-sync/events';
+import { DEFAULT_QUEUE_NAME } from '@clerk-sync/queue';
 import { z } from 'zod';
 
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);

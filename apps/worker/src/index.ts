@@ -1,13 +1,3 @@
-/** Dead letters and replay live in the events package, so the ingest's admin API can use them too. */
-export {
-  type DeadLetter,
-  type DeadLetterSummary,
-  DeadLetters,
-  type ReplayReport,
-  type ReplaySelector,
-  ReplaySelectorError,
-  replayDeadLetters,
-} from '@clerk-sync/events/dead-letters';
 export {
   type BackfillOptions,
   type BackfillSummary,

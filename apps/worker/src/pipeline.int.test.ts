@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { backends, testDatabaseUrl } from '@clerk-sync/db/testing';
-import { replayDeadLetters } from '@clerk-sync/events/dead-letters';
+import { replayDeadLetters } from '@clerk-sync/queue';
 import { type ClerkEnvelope, type FactoryEntity, makeEvent, TcpProxy } from '@clerk-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, waitFor } from '../test/harness.js';

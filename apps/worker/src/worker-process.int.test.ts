@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@clerk-sync/db';
 import { testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
-import { jobOptions } from '@clerk-sync/ingest';
+import { jobOptions } from '@clerk-sync/queue';
 import { makeEvent } from '@clerk-sync/testkit';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';

@@ -1,6 +1,14 @@
 import { type ApplyOutcome, applyEvents, type ClerkDatabase, openDatabase } from '@clerk-sync/db';
-import { InvalidEventError, parseJobPayload, prepareEvent } from '@clerk-sync/events';
-import { DeadLetters, redactFailureReason } from '@clerk-sync/events/dead-letters';
+import { InvalidEventError, prepareEvent } from '@clerk-sync/events';
+import {
+  type DeadLetters,
+  isScrubbed,
+  JobScrubber,
+  openQueues,
+  parseJobPayload,
+  redactFailureReason,
+  UnrecoverableError,
+} from '@clerk-sync/queue';
 import {
   attributes,
   extractTrace,
@@ -11,11 +19,10 @@ import {
   traced,
 } from '@clerk-sync/telemetry';
 import { type SpanContext, SpanKind, trace } from '@opentelemetry/api';
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
 import type { WorkerEnv } from './env.js';
-import { isScrubbed, JobScrubber } from './job-scrubber.js';
 import type { Logger } from './logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { prepareSchema } from './prepare-schema.js';
@@ -66,7 +73,8 @@ export async function startWorker(
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   await warnUnlessNoEviction(connection, logger);
 
-  const deadLetters = new DeadLetters(env.QUEUE_NAME, connection);
+  const queues = openQueues(env.QUEUE_NAME, connection);
+  const { deadLetters } = queues;
   const metrics = createWorkerMetrics();
   const batcher = new Batcher({
     max: env.BATCH_MAX,
@@ -91,7 +99,7 @@ export async function startWorker(
     },
   });
 
-  const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, deadLetters.queue) : undefined;
+  const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, queues.queue) : undefined;
 
   const tracer = trace.getTracer('clerk-sync-worker');
   const process = (job: Job): Promise<ApplyOutcome> => {
@@ -218,7 +226,7 @@ export async function startWorker(
       await metricsServer?.close();
       await worker.close();
       await batcher.drain();
-      await deadLetters.close();
+      await queues.close();
       scrubber?.close();
       connection.disconnect();
       await database.close();

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@clerk-sync/db';
 import { testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
-import { DeadLetters, replayDeadLetters } from '@clerk-sync/events/dead-letters';
+import { openQueues, replayDeadLetters } from '@clerk-sync/queue';
 import { deliverLikeSvix, generateHistory, TcpProxy, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -203,7 +203,8 @@ describe('chaos', () => {
           ).rows[0]?.n,
         );
       const connection = new Redis(redisUrl, { maxRetriesPerRequest: null });
-      const deadLetters = new DeadLetters(queueName, connection);
+      const queues = openQueues(queueName, connection);
+      const { queue, deadLetters } = queues;
       let replayed = 0;
       try {
         await waitFor(
@@ -224,7 +225,7 @@ describe('chaos', () => {
           const missing = [...goodIds].filter((id) => !seen.has(id));
           const where = await Promise.all(
             missing.slice(0, 10).map(async (id) => {
-              const job = await deadLetters.queue.getJob(id);
+              const job = await queue.getJob(id);
               return `${id}: ${job ? `${await job.getState()} attempts=${job.attemptsMade} reason=${job.failedReason ?? ''}` : 'no job'}`;
             }),
           );
@@ -232,7 +233,7 @@ describe('chaos', () => {
             [
               `inbox ${inbox.rows.length} of ${goodIds.size}; missing ${missing.length}`,
               ...where,
-              `queue ${JSON.stringify(await deadLetters.queue.getJobCounts())}`,
+              `queue ${JSON.stringify(await queue.getJobCounts())}`,
               `dead ${await deadLetters.dead.getJobCountByTypes('waiting')}`,
               `worker output: ${worker.output.slice(-3000)}`,
               `ingest output: ${ingest.output.slice(-1500)}`,
@@ -242,13 +243,7 @@ describe('chaos', () => {
         });
         await waitFor(
           async () => {
-            const c = await deadLetters.queue.getJobCounts(
-              'waiting',
-              'active',
-              'delayed',
-              'prioritized',
-              'failed',
-            );
+            const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed');
             return Object.values(c).every((n) => n === 0);
           },
           60_000,
@@ -302,7 +297,7 @@ describe('chaos', () => {
         // Verdict 3: no dead letter left.
         expect(await deadLetters.dead.getJobCountByTypes('waiting', 'delayed', 'prioritized')).toBe(0);
 
-        const completed = await deadLetters.queue.getJobs(['completed'], 0, -1);
+        const completed = await queue.getJobs(['completed'], 0, -1);
         const jobRetries = completed.reduce((sum, job) => sum + Math.max(0, job.attemptsMade - 1), 0);
         console.log(
           [
@@ -319,7 +314,7 @@ describe('chaos', () => {
         expect(worker.starts).toBeGreaterThanOrEqual(4);
         expect(stats.retries).toBeGreaterThan(0);
       } finally {
-        await deadLetters.close();
+        await queues.close();
         connection.disconnect();
       }
     } finally {

@@ -1,8 +1,8 @@
 import { makeEvent } from '@clerk-sync/testkit';
 import { describe, expect, it } from 'vitest';
+import type { Delivery } from './delivery.js';
 import { DEFAULT_MAX_FUTURE_SKEW_MS, futureVersionProblem } from './future-version.js';
 import { InvalidEventError } from './invalid-event-error.js';
-import type { JobPayload } from './job-payload.js';
 import { prepareEvent } from './prepare-event.js';
 import { snapshotEvent } from './snapshot-event.js';
 
@@ -11,8 +11,8 @@ const DAY = 86_400_000;
 const YEAR_2100 = Date.UTC(2100, 0, 1);
 const clock = { now: NOW, maxFutureSkewMs: DAY };
 const user = { kind: 'user' as const, id: 'user_future', createdAt: NOW - DAY };
-const payload = (event: unknown): JobPayload =>
-  ({ v: 1, svixId: 'msg_future', receivedAt: NOW, event }) as JobPayload;
+const payload = (event: unknown): Delivery =>
+  ({ v: 1, svixId: 'msg_future', receivedAt: NOW, event }) as Delivery;
 
 describe('futureVersionProblem', () => {
   it('defaults to one day of skew', () => {

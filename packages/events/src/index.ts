@@ -1,3 +1,5 @@
+export type { ClerkWebhookEvent, Delivery, RawEvent } from './delivery.js';
+export { describeIssues } from './describe-issues.js';
 export { type EntityKind, entityKey, entityKindOf, entityKinds } from './entity-key.js';
 export { eventVersion, isDeleteEventType } from './event-version.js';
 export { DEFAULT_MAX_FUTURE_SKEW_MS, type VersionClock } from './future-version.js';
@@ -8,15 +10,7 @@ export {
   isHandledEventType,
 } from './handled-events.js';
 export { InvalidEventError } from './invalid-event-error.js';
-export {
-  type ClerkWebhookEvent,
-  type JobPayload,
-  type JobPayloadV1,
-  parseJobPayload,
-  type RawEvent,
-} from './job-payload.js';
 export { type PreparedEvent, prepareEvent } from './prepare-event.js';
-export { DEFAULT_QUEUE_NAME, deadLetterQueueName } from './queues.js';
 export {
   type DeletedObjectData,
   type MembershipData,

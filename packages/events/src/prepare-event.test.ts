@@ -1,13 +1,13 @@
 import { loadWebhookExamples } from '@clerk-sync/testkit';
 import { describe, expect, it } from 'vitest';
+import type { Delivery } from './delivery.js';
 import { isHandledEventType } from './handled-events.js';
 import { InvalidEventError } from './invalid-event-error.js';
-import type { JobPayload } from './job-payload.js';
 import { prepareEvent } from './prepare-event.js';
 
 const examples = loadWebhookExamples();
-const payload = (event: unknown, svixId = 'msg_1'): JobPayload =>
-  ({ v: 1, svixId, receivedAt: 1_700_000_000_000, event }) as JobPayload;
+const payload = (event: unknown, svixId = 'msg_1'): Delivery =>
+  ({ v: 1, svixId, receivedAt: 1_700_000_000_000, event }) as Delivery;
 
 describe('prepareEvent over Clerk examples', () => {
   it('finds the current and legacy examples', () => {

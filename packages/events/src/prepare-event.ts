@@ -1,10 +1,10 @@
+import type { Delivery } from './delivery.js';
 import { describeIssues } from './describe-issues.js';
 import { entityKey } from './entity-key.js';
 import { eventVersion } from './event-version.js';
 import { DEFAULT_MAX_FUTURE_SKEW_MS, futureVersionProblem, type VersionClock } from './future-version.js';
 import { type HandledEvent, handledEvents, isHandledEventType } from './handled-events.js';
 import { InvalidEventError } from './invalid-event-error.js';
-import type { JobPayload } from './job-payload.js';
 import { deletedObjectSchema, envelopeSchema } from './schemas.js';
 
 /** A delivery, validated and annotated with what ordering needs. */
@@ -22,14 +22,20 @@ export interface PreparedEvent {
 }
 
 /**
- * Validates a job's event and computes its version and entity key. Throws `InvalidEventError`
+ * Validates a delivery's event and computes its version and entity key. Throws `InvalidEventError`
  * when the envelope, or the data of a handled type, lacks a field the worker needs, or when the
  * version is further ahead of `clock.now` than `clock.maxFutureSkewMs` (see `futureVersionProblem`).
  * The worker passes its clock; left out, it is `Date.now()` with a skew of one day.
  *
+ * It reads only the `Delivery` fields, so whatever carries one (a queue job's payload, with its `v`
+ * and `trace`) is passed as it is.
+ *
  * @example prepareEvent(job.data, { now: Date.now(), maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS })
  */
-export function prepareEvent(payload: JobPayload, clock: Partial<VersionClock> = {}): PreparedEvent {
+export function prepareEvent<D extends Delivery>(
+  payload: D,
+  clock: Partial<VersionClock> = {},
+): PreparedEvent {
   const envelope = envelopeSchema.safeParse(payload.event);
   if (!envelope.success) throw new InvalidEventError(describeIssues(envelope.error));
   const event = envelope.data;

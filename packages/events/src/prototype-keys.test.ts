@@ -1,8 +1,8 @@
 import { makeEvent } from '@clerk-sync/testkit';
 import { describe, expect, it } from 'vitest';
+import type { Delivery } from './delivery.js';
 import { entityKey, entityKindOf } from './entity-key.js';
 import { isHandledEventType } from './handled-events.js';
-import type { JobPayload } from './job-payload.js';
 import { prepareEvent } from './prepare-event.js';
 import { normaliseRole } from './schemas.js';
 
@@ -18,8 +18,8 @@ const kinds = [
 ] as const;
 
 const T = 1_760_000_000_000;
-const payload = (event: unknown): JobPayload =>
-  ({ v: 1, svixId: 'msg_proto', receivedAt: T, event }) as JobPayload;
+const payload = (event: unknown): Delivery =>
+  ({ v: 1, svixId: 'msg_proto', receivedAt: T, event }) as Delivery;
 
 describe('lookups by names from a payload only see own keys', () => {
   it.each(kinds)('treats the event type %s as unknown: not handled, keyed %s', (name, kind) => {

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { loadWebhookExamples, sharedDir } from '@clerk-sync/testkit';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import type { Delivery } from './delivery.js';
 import { handledEvents, isHandledEventType } from './handled-events.js';
-import type { JobPayload } from './job-payload.js';
 import { prepareEvent } from './prepare-event.js';
 
 /**
@@ -92,8 +92,8 @@ const cases = Object.keys(handledEvents).flatMap((type) => {
     event: { ...example.event, data: without(example.event.data, path) },
   }));
 });
-const payload = (event: unknown): JobPayload =>
-  ({ v: 1, svixId: 'msg_spec', receivedAt: 1_700_000_000_000, event }) as JobPayload;
+const payload = (event: unknown): Delivery =>
+  ({ v: 1, svixId: 'msg_spec', receivedAt: 1_700_000_000_000, event }) as Delivery;
 
 describe("schemas against the spec's required lists", () => {
   it('covers every handled type the spec describes, with an example', () => {

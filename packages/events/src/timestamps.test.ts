@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sharedDir } from '@clerk-sync/testkit';
 import { describe, expect, it } from 'vitest';
-import type { JobPayload } from './job-payload.js';
+import type { Delivery } from './delivery.js';
 import { prepareEvent } from './prepare-event.js';
 import { snapshotEvent } from './snapshot-event.js';
 
@@ -29,8 +29,8 @@ describe('times inside data', () => {
       timestamp: 1_700_000_000_000,
       data: { id: 'user_s', created_at: at, updated_at: at, last_sign_in_at: at, last_active_at: at },
     });
-    const payload = (event: unknown): JobPayload =>
-      ({ v: 1, svixId: 'msg_s', receivedAt: 1_700_000_000_000, event }) as JobPayload;
+    const payload = (event: unknown): Delivery =>
+      ({ v: 1, svixId: 'msg_s', receivedAt: 1_700_000_000_000, event }) as Delivery;
     const inSeconds = prepareEvent(payload(user(1_650_000_000)), { now: NOW });
     const inMs = prepareEvent(payload(user(1_650_000_000_000)), { now: NOW });
     expect(inSeconds.version).toBe(1_650_000_000_000);

@@ -1,8 +1,9 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
-import { type DeadLetters, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/events/dead-letters';
+import { type DeadLetters, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/queue';
 import { serveStatic } from '@hono/node-server/serve-static';
+import type { Queue } from 'bullmq';
 import { type Context, Hono, type Next } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { z } from 'zod';
@@ -10,6 +11,8 @@ import { adminAuth } from './admin-auth.js';
 import { adminGuard, LOOPBACK_HOSTS } from './admin-guard.js';
 
 export interface AdminDeps {
+  /** The main queue: browsed in Bull Board, and guarded there against losing events. */
+  queue: Queue;
   deadLetters: DeadLetters;
   /** Every route needs HTTP basic auth with these; there is no anonymous mode. */
   credentials: { username: string; password: string };
@@ -76,7 +79,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
   // An event on the main queue was already answered 2xx, so Svix will not send it again: emptying,
   // obliterating or cleaning that queue (or removing one of its jobs) would lose it for good. Completed
   // jobs may go; they are applied. Dead letters can still be removed: that is the operator's decision.
-  const mainQueue = deps.deadLetters.queue.name;
+  const mainQueue = deps.queue.name;
   const keepEvents = (c: Context, next: Next) => {
     if (c.req.param('queueName') !== mainQueue) return next();
     if (c.req.param('queueStatus') === 'completed') return next();
@@ -95,7 +98,7 @@ export function createAdminApp(deps: AdminDeps): Hono {
 
   const board = new HonoAdapter(serveStatic);
   createBullBoard({
-    queues: [new NoAddAdapter(deps.deadLetters.queue), new NoAddAdapter(deps.deadLetters.dead)],
+    queues: [new NoAddAdapter(deps.queue), new NoAddAdapter(deps.deadLetters.dead)],
     serverAdapter: board,
     options: { uiConfig: { boardTitle: 'clerk-sync' } },
   });

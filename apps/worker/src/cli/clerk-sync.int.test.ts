@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { applyEvents, type ClerkDatabase } from '@clerk-sync/db';
 import { openTestDatabase, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import { prepareEvent } from '@clerk-sync/events';
-import { DeadLetters } from '@clerk-sync/events/dead-letters';
+import { openQueues } from '@clerk-sync/queue';
 import { clerkObject, FakeClerk, makeEvent } from '@clerk-sync/testkit';
 import { Redis } from 'ioredis';
 import { sql } from 'kysely';
@@ -126,7 +126,8 @@ describe('clerk-sync: data from the database or Clerk reaches the terminal witho
   it('replay lists dead letters with hostile ids, types and reasons defused, one line each', async () => {
     const queueName = `test-cli-${randomUUID().slice(0, 8)}`;
     const connection = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
-    const letters = new DeadLetters(queueName, connection);
+    const queues = openQueues(queueName, connection);
+    const letters = queues.deadLetters;
     try {
       await letters.dead.add(
         `user.updated${HOSTILE}`,
@@ -154,7 +155,7 @@ describe('clerk-sync: data from the database or Clerk reaches the terminal witho
       ]);
     } finally {
       await letters.dead.obliterate({ force: true });
-      await letters.close();
+      await queues.close();
       connection.disconnect();
     }
   });

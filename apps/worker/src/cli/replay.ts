@@ -1,4 +1,4 @@
-import { DeadLetters, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/events/dead-letters';
+import { openQueues, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/queue';
 import { Redis } from 'ioredis';
 import { readWorkerEnv } from '../env.js';
 import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
@@ -35,10 +35,10 @@ export const replayCommand: Command = {
     if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since: not a time: ${values.since}`);
     const env = config(() => readWorkerEnv());
     const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
-    const deadLetters = new DeadLetters(env.QUEUE_NAME, connection);
+    const queues = openQueues(env.QUEUE_NAME, connection);
     try {
       const report = await replayDeadLetters(
-        deadLetters,
+        queues.deadLetters,
         { all: values.all, svixIds: values['svix-id'], type: values.type, since },
         { dryRun: values['dry-run'] },
       );
@@ -59,7 +59,7 @@ export const replayCommand: Command = {
       if (error instanceof ReplaySelectorError) throw new UsageError(error.message);
       throw error;
     } finally {
-      await deadLetters.close();
+      await queues.close();
       connection.disconnect();
     }
   },

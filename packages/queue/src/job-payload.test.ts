@@ -1,5 +1,5 @@
+import { InvalidEventError } from '@clerk-sync/events';
 import { describe, expect, it } from 'vitest';
-import { InvalidEventError } from './invalid-event-error.js';
 import { parseJobPayload } from './job-payload.js';
 
 describe('parseJobPayload', () => {

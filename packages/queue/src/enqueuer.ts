@@ -1,7 +1,7 @@
-import type { JobPayload } from '@clerk-sync/events';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { jobOptions, type RetryPolicy } from './job-options.js';
+import type { JobPayload } from './job-payload.js';
 
 export type EnqueueResult = 'enqueued' | 'duplicate';
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type DeadLetter, DeadLetters } from './dead-letters.js';
+import { type EventQueues, openQueues } from '../event-queues.js';
+import type { DeadLetter } from './dead-letters.js';
 
-let open: DeadLetters | undefined;
+let open: EventQueues | undefined;
 afterEach(async () => {
   if (open) {
     await open.queue.obliterate({ force: true });
-    await open.dead.obliterate({ force: true });
+    await open.deadLetters.dead.obliterate({ force: true });
     await open.close();
   }
   open = undefined;
@@ -26,10 +27,10 @@ function letter(svixId: string): DeadLetter {
 
 describe('dead-letter expiry', () => {
   it('deletes letters older than the time to live, keeps younger ones, and counts both', async () => {
-    const deadLetters = new DeadLetters(`expiry-${randomUUID().slice(0, 8)}`, {
+    open = openQueues(`expiry-${randomUUID().slice(0, 8)}`, {
       url: process.env.REDIS_URL || 'redis://127.0.0.1:6379',
     });
-    open = deadLetters;
+    const { deadLetters } = open;
     for (let i = 0; i < 1005; i++) {
       await deadLetters.dead.add('user.updated', letter(`msg_old_${i}`), { jobId: `msg_old_${i}` });
     }

@@ -5,7 +5,6 @@ import {
   type DeadLetters,
   isLetter,
   LETTER_STATES,
-  summarise,
 } from './dead-letters.js';
 
 /** Which dead letters to replay. Criteria combine (all must match); `all` alone selects everything. */
@@ -32,7 +31,7 @@ export class ReplaySelectorError extends Error {
 /**
  * Moves selected dead letters back into the main queue with a fresh retry budget. Safe to run twice, or
  * concurrently with another replay or with the worker burying jobs: each letter moves under its
- * event's lock (see `DeadLetters.withMoveLock`), the job id is the svix-id, so a letter is enqueued at
+ * event's lock (see `DeadLetters.requeue`), the job id is the svix-id, so a letter is enqueued at
  * most once, and the inbox makes the apply itself idempotent.
  *
  * @example await replayDeadLetters(deadLetters, { type: 'user.updated' }, { dryRun: true })
@@ -48,30 +47,8 @@ export async function replayDeadLetters(
   }
   const report: ReplayReport = { dryRun, replayed: [], alreadyQueued: [] };
   for (const job of await select(deadLetters, selector)) {
-    const id = job.id ?? '';
-    await deadLetters.withMoveLock(id, async () => {
-      // Re-read under the lock: a concurrent replay may have taken this letter already.
-      const letter = await deadLetters.dead.getJob(id);
-      if (!isLetter(letter)) return;
-      const summary = summarise(letter);
-      const state = await deadLetters.queue.getJobState(id);
-      // A failed job with this id is the same event on its way to the dead letters (a bury that has
-      // not finished or was interrupted): the letter stands for it, so it is replayed, not dropped.
-      if (state !== 'unknown' && state !== 'failed') {
-        report.alreadyQueued.push(summary);
-        if (!dryRun) await letter.remove();
-        return;
-      }
-      report.replayed.push(summary);
-      if (dryRun) return;
-      if (state === 'failed') await deadLetters.queue.remove(id);
-      await deadLetters.queue.add(letter.name, letter.data.payload, {
-        ...letter.data.opts,
-        jobId: id,
-        removeOnFail: false,
-      });
-      await letter.remove();
-    });
+    const moved = await deadLetters.requeue(job.id ?? '', { dryRun });
+    if (moved) report[moved.result].push(moved.summary);
   }
   return report;
 }

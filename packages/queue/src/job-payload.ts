@@ -1,27 +1,12 @@
-import type { WebhookEvent } from '@clerk/backend';
+import { type Delivery, describeIssues, InvalidEventError } from '@clerk-sync/events';
 import { z } from 'zod';
-import { describeIssues } from './describe-issues.js';
-import { InvalidEventError } from './invalid-event-error.js';
-
-/** Clerk's own union of webhook events; ours may also be of types newer than the SDK knows. */
-export type ClerkWebhookEvent = WebhookEvent;
-
-/** An event as received: an object with a string `type` and an object `data`, nothing checked beyond that. */
-export interface RawEvent {
-  type: string;
-  data: Record<string, unknown>;
-  [field: string]: unknown;
-}
 
 /**
- * What the ingest puts on the queue for each delivery. `v` lets the worker read old jobs after the
- * contract changes; `receivedAt` is when the ingest accepted it (ms), for end-to-end lag.
+ * What the ingest puts on the queue for each delivery: the event contract's `Delivery`, plus `v`,
+ * so the worker can read old jobs after the contract changes.
  */
-export interface JobPayloadV1 {
+export interface JobPayloadV1 extends Delivery {
   v: 1;
-  svixId: string;
-  receivedAt: number;
-  event: RawEvent;
   /** W3C trace context of the ingest's producer span, so the worker's span joins the same trace. */
   trace?: Record<string, string>;
 }

@@ -1,15 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
-import { DeadLetters, redactFailureReason } from './dead-letters.js';
+import { type EventQueues, openQueues } from '../event-queues.js';
+import { type DeadLetters, redactFailureReason } from './dead-letters.js';
 
 /** The test Redis; `REDIS_URL` points the tests at another one. */
 const connection = { url: process.env.REDIS_URL || 'redis://127.0.0.1:6379' };
-let open: DeadLetters | undefined;
+let open: EventQueues | undefined;
 afterEach(async () => {
   if (open) {
     await open.queue.obliterate({ force: true });
-    await open.dead.obliterate({ force: true });
+    await open.deadLetters.dead.obliterate({ force: true });
     await open.close();
   }
   open = undefined;
@@ -18,8 +19,8 @@ afterEach(async () => {
 describe('what a dead letter keeps', () => {
   it('drops unsafe_metadata from the payload and the quoted values from the reason and stack', async () => {
     const queueName = `bury-${randomUUID().slice(0, 8)}`;
-    const deadLetters = new DeadLetters(queueName, connection);
-    open = deadLetters;
+    open = openQueues(queueName, connection);
+    const { queue, deadLetters } = open;
     // A job enqueued before the ingest stripped unsafe_metadata, failing with a Postgres-like message.
     const data = {
       v: 1,
@@ -27,7 +28,7 @@ describe('what a dead letter keeps', () => {
       receivedAt: 1,
       event: { type: 'user.updated', data: { id: 'user_1', unsafe_metadata: { diary: 'secret-diary' } } },
     };
-    await deadLetters.queue.add('user.updated', data, { jobId: 'msg_1', attempts: 1 });
+    await queue.add('user.updated', data, { jobId: 'msg_1', attempts: 1 });
     const worker = new Worker(
       queueName,
       async () => {
@@ -54,7 +55,7 @@ describe('what a dead letter keeps', () => {
       event: { type: 'user.updated', data: { id: 'user_1' } },
     });
     expect(letter?.data.failedReason).toBe('invalid input syntax for type timestamp with time zone: "…"');
-    expect(await deadLetters.queue.getJob('msg_1')).toBeUndefined();
+    expect(await queue.getJob('msg_1')).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
-import type { JobPayload } from '@clerk-sync/events';
 import type { Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import type { JobPayload } from './job-payload.js';
 
 /** Replaces a job's data only if the job still exists, so a removed job is not recreated as a bare hash. */
 const SCRUB_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 1 then
@@ -22,6 +22,7 @@ export interface ScrubbedPayload {
   event: { type: string; data: { id: string | null } };
 }
 
+/** True for a completed job's data after `JobScrubber.scrub`: its event was committed already. */
 export function isScrubbed(data: unknown): data is ScrubbedPayload {
   return typeof data === 'object' && data !== null && (data as { scrubbed?: unknown }).scrubbed === true;
 }

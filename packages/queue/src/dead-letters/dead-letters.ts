@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { withoutUnsafeMetadata } from '@clerk-sync/events';
 import { type Job, type JobsOptions, Queue, type QueueOptions } from 'bullmq';
-import { deadLetterQueueName } from '../queues.js';
-import { withoutUnsafeMetadata } from '../unsafe-metadata.js';
+import { deadLetterQueueName } from '../queue-names.js';
 
 /** How long a move may hold its lock; a crashed holder blocks that one event for at most this long. */
 const MOVE_LOCK_TTL_MS = 30_000;
@@ -45,14 +45,26 @@ export interface DeadLetterSummary {
   lastFailedAt: string;
 }
 
-/** The main queue and its dead-letter queue (`<QUEUE_NAME>-dead`), on one connection. */
-export class DeadLetters {
-  readonly queue: Queue;
-  readonly dead: Queue;
+/** What `DeadLetters.requeue` did with one letter. */
+export type RequeueResult = 'replayed' | 'alreadyQueued';
 
-  constructor(queueName: string, connection: QueueOptions['connection']) {
-    this.queue = new Queue(queueName, { connection });
-    this.dead = new Queue(deadLetterQueueName(queueName), { connection });
+/**
+ * The dead-letter queue (`<QUEUE_NAME>-dead`) of a main queue: moving failed jobs into it, expiring
+ * and listing letters, and moving them back. It owns only the dead-letter queue; the main queue
+ * belongs to whoever opened it (see `openQueues`), and is used here only to move jobs in and out.
+ */
+export class DeadLetters {
+  /** The dead-letter queue itself, for Bull Board and tests. */
+  readonly dead: Queue;
+  readonly #queue: Queue;
+
+  /**
+   * @param queue The main queue whose failed jobs become letters.
+   * @param connection The connection for the dead-letter queue; usually the main queue's.
+   */
+  constructor(queue: Queue, connection: QueueOptions['connection']) {
+    this.#queue = queue;
+    this.dead = new Queue(deadLetterQueueName(queue.name), { connection });
   }
 
   /**
@@ -64,9 +76,9 @@ export class DeadLetters {
    */
   async bury(job: Job): Promise<void> {
     const id = job.id ?? '';
-    await this.withMoveLock(id, async () => {
-      if ((await this.queue.getJobState(id)) !== 'failed') return;
-      const current = (await this.queue.getJob(id)) ?? job;
+    await this.#withMoveLock(id, async () => {
+      if ((await this.#queue.getJobState(id)) !== 'failed') return;
+      const current = (await this.#queue.getJob(id)) ?? job;
       await this.dead.add(current.name, toLetter(current), {
         jobId: id,
         removeOnComplete: true,
@@ -77,19 +89,53 @@ export class DeadLetters {
   }
 
   /**
-   * Runs `fn` holding a per-event lock shared by `bury` and the replay, so that the two never
+   * Moves one letter back to the main queue with a fresh retry budget, under its event's lock
+   * (`replayDeadLetters` calls it for each selected letter). A letter whose svix-id is already in the
+   * main queue is removed rather than enqueued twice. With `dryRun`, it only says what it would do.
+   * Returns `undefined` when the letter is gone (a concurrent replay took it).
+   */
+  async requeue(
+    svixId: string,
+    { dryRun = false }: { dryRun?: boolean } = {},
+  ): Promise<{ result: RequeueResult; summary: DeadLetterSummary } | undefined> {
+    return this.#withMoveLock(svixId, async () => {
+      // Re-read under the lock: a concurrent replay may have taken this letter already.
+      const letter = await this.dead.getJob(svixId);
+      if (!isLetter(letter)) return undefined;
+      const summary = summarise(letter);
+      const state = await this.#queue.getJobState(svixId);
+      // A failed job with this id is the same event on its way to the dead letters (a bury that has
+      // not finished or was interrupted): the letter stands for it, so it is replayed, not dropped.
+      if (state !== 'unknown' && state !== 'failed') {
+        if (!dryRun) await letter.remove();
+        return { result: 'alreadyQueued', summary };
+      }
+      if (dryRun) return { result: 'replayed', summary };
+      if (state === 'failed') await this.#queue.remove(svixId);
+      await this.#queue.add(letter.name, letter.data.payload, {
+        ...letter.data.opts,
+        jobId: svixId,
+        removeOnFail: false,
+      });
+      await letter.remove();
+      return { result: 'replayed', summary };
+    });
+  }
+
+  /**
+   * Runs `fn` holding a per-event lock shared by `bury` and `requeue`, so that the two never
    * interleave on one svix-id (a replay seeing a job that a bury is about to remove would otherwise
    * drop the letter, and the event with it). The lock expires on its own if its holder dies, after
    * far longer than a move takes.
    */
-  async withMoveLock<T>(svixId: string, fn: () => Promise<T>): Promise<T> {
-    const client = await this.queue.getBackend().client;
+  async #withMoveLock<T>(svixId: string, fn: () => Promise<T>): Promise<T> {
+    const client = await this.#queue.getBackend().client;
     if (!lockScriptsDefined.has(client)) {
       client.defineCommand('clerkSyncTakeMoveLock', { numberOfKeys: 1, lua: TAKE_LOCK });
       client.defineCommand('clerkSyncDropMoveLock', { numberOfKeys: 1, lua: DROP_LOCK });
       lockScriptsDefined.add(client);
     }
-    const key = this.queue.toKey(`dl-lock:${svixId}`);
+    const key = this.#queue.toKey(`dl-lock:${svixId}`);
     const token = randomUUID();
     const deadline = Date.now() + MOVE_LOCK_WAIT_MS;
     while ((await client.runCommand('clerkSyncTakeMoveLock', [key, token, MOVE_LOCK_TTL_MS])) !== 1) {
@@ -113,7 +159,7 @@ export class DeadLetters {
   async sweep(): Promise<number> {
     let moved = 0;
     for (;;) {
-      const failed = await this.queue.getFailed(0, 199);
+      const failed = await this.#queue.getFailed(0, 199);
       if (failed.length === 0) return moved;
       for (const job of failed) {
         await this.bury(job);
@@ -153,8 +199,9 @@ export class DeadLetters {
     return { total, letters: jobs.filter(isLetter).map(summarise) };
   }
 
+  /** Closes the dead-letter queue; the main queue is its owner's to close. */
   async close(): Promise<void> {
-    await Promise.all([this.queue.close(), this.dead.close()]);
+    await this.dead.close();
   }
 }
 

@@ -1,0 +1,30 @@
+/** Fail a job with it to skip its retries: it goes to the dead letters at once. Re-exported so error classification needs no BullMQ import. */
+export { UnrecoverableError } from 'bullmq';
+export {
+  type DeadLetter,
+  type DeadLetterSummary,
+  DeadLetters,
+  type RequeueResult,
+  redactFailureReason,
+} from './dead-letters/dead-letters.js';
+export {
+  type ReplayReport,
+  type ReplaySelector,
+  ReplaySelectorError,
+  replayDeadLetters,
+} from './dead-letters/replay.js';
+export {
+  EnqueueRejectedError,
+  type EnqueueResult,
+  Enqueuer,
+  type EnqueuerOptions,
+  EnqueueUnavailableError,
+  isRedisFailure,
+  withTimeout,
+} from './enqueuer.js';
+export { type EventQueues, openQueues } from './event-queues.js';
+export { jobOptions, type RetryPolicy } from './job-options.js';
+export { type JobPayload, type JobPayloadV1, parseJobPayload } from './job-payload.js';
+export { isScrubbed, JobScrubber, type ScrubbedPayload } from './job-scrubber.js';
+export { createProducerRedis } from './producer-redis.js';
+export { DEFAULT_QUEUE_NAME, deadLetterQueueName } from './queue-names.js';
