@@ -256,8 +256,12 @@ describe('Dockerfile', () => {
       expect(existsSync(join(ingest, 'dist/main.js'))).toBe(true);
       expect(existsSync(join(ingest, 'src'))).toBe(false);
       expect(existsSync(join(ingest, 'node_modules/vitest'))).toBe(false);
-      expect(existsSync(join(ingest, 'node_modules/@clerk-sync/events/dist/index.js'))).toBe(true);
-      expect(existsSync(join(ingest, 'node_modules/@clerk-sync/events/src'))).toBe(false);
+      for (const pkg of ['events', 'queue', 'telemetry']) {
+        expect(existsSync(join(ingest, `node_modules/@clerk-sync/${pkg}/dist/index.js`)), pkg).toBe(true);
+        expect(existsSync(join(ingest, `node_modules/@clerk-sync/${pkg}/src`)), pkg).toBe(false);
+      }
+      // The edge never talks to Postgres, so the ingest image carries no database package.
+      expect(existsSync(join(ingest, 'node_modules/@clerk-sync/db'))).toBe(false);
       const started = spawnSync(process.execPath, ['dist/main.js'], {
         cwd: ingest,
         env: { PATH: process.env.PATH },

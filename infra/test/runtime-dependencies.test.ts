@@ -153,7 +153,16 @@ describe('run-time imports of compiled code', () => {
       const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as Manifest;
       return manifest.scripts?.build !== undefined;
     });
-    expect(built).toEqual(expect.arrayContaining(['apps/ingest', 'apps/worker', 'packages/db']));
+    expect(built).toEqual(
+      expect.arrayContaining([
+        'apps/ingest',
+        'apps/worker',
+        'packages/db',
+        'packages/events',
+        'packages/queue',
+        'packages/telemetry',
+      ]),
+    );
     for (const dir of built)
       expect(jsFiles(join(root, dir, 'dist')).length, `${dir}/dist is empty: run pnpm build`).toBeGreaterThan(
         0,
@@ -162,5 +171,28 @@ describe('run-time imports of compiled code', () => {
 
   it.each(packages)('%s: everything dist/ imports is a production dependency', (dir) => {
     expect(undeclaredImports(join(root, dir))).toEqual([]);
+  });
+});
+
+describe('package boundaries', () => {
+  const manifest = (dir: string) =>
+    JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as Manifest & {
+      devDependencies?: Record<string, string>;
+    };
+  const allDependencies = (dir: string) => {
+    const m = manifest(dir);
+    return Object.keys({ ...m.dependencies, ...m.devDependencies, ...m.peerDependencies });
+  };
+
+  it('keeps the ingest away from Postgres: no database package, not even for its tests', () => {
+    const database = ['@clerk-sync/db', 'pg', 'kysely', '@electric-sql/pglite'];
+    expect(allDependencies('apps/ingest').filter((name) => database.includes(name))).toEqual([]);
+  });
+
+  it('keeps the event contract free of I/O: no queue, Redis or OpenTelemetry dependency', () => {
+    const io = (name: string) =>
+      ['bullmq', 'ioredis', '@clerk-sync/queue', '@clerk-sync/telemetry'].includes(name) ||
+      name.startsWith('@opentelemetry/');
+    expect(Object.keys(manifest('packages/events').dependencies ?? {}).filter(io)).toEqual([]);
   });
 });
