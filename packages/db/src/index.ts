@@ -6,14 +6,6 @@ export {
   applyEvents,
 } from './apply/apply-events.js';
 export type { Change, EntityChange, MessageChange } from './apply/entity-change.js';
-export {
-  type EntityTable,
-  type EntityTableName,
-  entityTables,
-  membershipTable,
-  organizationTable,
-  userTable,
-} from './apply/entity-tables.js';
 export { changeFor, entityChangeFor, handlers, tombstone } from './apply/handlers.js';
 export { defaultPrivacy, type PrivacyOptions, readPrivacyOptions } from './apply/privacy.js';
 export type { Database } from './database.js';
@@ -29,8 +21,10 @@ export {
 } from './db-config.js';
 export { type MigrateResult, migrateToLatest, pendingMigrations } from './migrate.js';
 export { type ClerkDatabase, openDatabase, QUERY_GRACE_MS, schemaOf } from './open-database.js';
-export type { OrganizationTable } from './tables/organization.table.js';
-export type { OrganizationMembershipTable } from './tables/organization-membership.table.js';
+export type { EntityTable } from './schema/entity-table.js';
+export { type EntityTableName, entityTables } from './tables/entity-tables.js';
+export { type OrganizationTable, organizationTable } from './tables/organization.table.js';
+export { membershipTable, type OrganizationMembershipTable } from './tables/organization-membership.table.js';
 export type { SyncStateTable } from './tables/sync-state.table.js';
-export type { UserTable } from './tables/user.table.js';
+export { type UserTable, userTable } from './tables/user.table.js';
 export type { InboxOutcome, WebhookEventTable } from './tables/webhook-event.table.js';
