@@ -1,7 +1,7 @@
+import { sql } from '@clerk-sync/db/testing';
 import { entityKindOf } from '@clerk-sync/events';
 import { loadWebhookExamples, makeEvent } from '@clerk-sync/testkit';
 import { Redis } from 'ioredis';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, redisUrl, startHarness, waitFor } from '../test/harness.js';
 

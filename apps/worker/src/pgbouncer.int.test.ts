@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { openDatabase } from '@clerk-sync/db';
-import { type PgBouncer, startPgBouncer, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
+import { type PgBouncer, sql, startPgBouncer, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import {
   type ClerkEnvelope,
   clerkObject,
@@ -8,7 +8,6 @@ import {
   FakeClerk,
   makeEvent,
 } from '@clerk-sync/testkit';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../test/harness.js';
 import { runClerkSync } from '../test/run-clerk-sync.js';

@@ -3,11 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@clerk-sync/db';
-import { testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
+import { sql, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import { jobOptions } from '@clerk-sync/queue';
 import { makeEvent } from '@clerk-sync/testkit';
 import { Queue } from 'bullmq';
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { redisUrl, waitFor } from '../test/harness.js';
 

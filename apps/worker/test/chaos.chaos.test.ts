@@ -6,11 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openDatabase } from '@clerk-sync/db';
-import { testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
+import { sql, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import { openQueues, replayDeadLetters } from '@clerk-sync/queue';
 import { deliverLikeSvix, generateHistory, TcpProxy, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
 import { Redis } from 'ioredis';
-import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { Supervised } from './supervisor.js';
 

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
+import { sql, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import { createIngestService, type IngestService, readIngestEnv } from '@clerk-sync/ingest';
 import { svixHeaders, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
-import { sql } from 'kysely';
 import { pino } from 'pino';
 import { readWorkerEnv } from '../src/env.js';
 import { startWorker, type WorkerHooks, type WorkerService } from '../src/worker-service.js';

@@ -6,16 +6,9 @@ export {
   applyEvents,
 } from './apply/apply-events.js';
 export type { Change, EntityChange, MessageChange } from './apply/entity-change.js';
-export {
-  type EntityTable,
-  type EntityTableName,
-  entityTables,
-  membershipTable,
-  organizationTable,
-  userTable,
-} from './apply/entity-tables.js';
 export { changeFor, entityChangeFor, handlers, tombstone } from './apply/handlers.js';
 export { defaultPrivacy, type PrivacyOptions, readPrivacyOptions } from './apply/privacy.js';
+export { type Checkpoint, clearCheckpoints, readCheckpoint, saveCheckpoint } from './backfill/checkpoint.js';
 export type { Database } from './database.js';
 export {
   assertSchemaName,
@@ -29,8 +22,20 @@ export {
 } from './db-config.js';
 export { type MigrateResult, migrateToLatest, pendingMigrations } from './migrate.js';
 export { type ClerkDatabase, openDatabase, QUERY_GRACE_MS, schemaOf } from './open-database.js';
-export type { OrganizationTable } from './tables/organization.table.js';
-export type { OrganizationMembershipTable } from './tables/organization-membership.table.js';
+export { type LocalRow, readLocalRows } from './reconcile/local-rows.js';
+export type { EntityTable } from './schema/entity-table.js';
+export { type ActiveUsers, readActiveUsers } from './stats/active-users.js';
+export {
+  type LargeOrganization,
+  readLargestOrganizations,
+  readTopUsers,
+  type TopUser,
+} from './stats/leaders.js';
+export { readSignupsPerWeek, type WeeklySignups } from './stats/signups-per-week.js';
+export { readTotals, type Totals } from './stats/totals.js';
+export { type EntityTableName, entityTables } from './tables/entity-tables.js';
+export { type OrganizationTable, organizationTable } from './tables/organization.table.js';
+export { membershipTable, type OrganizationMembershipTable } from './tables/organization-membership.table.js';
 export type { SyncStateTable } from './tables/sync-state.table.js';
-export type { UserTable } from './tables/user.table.js';
+export { type UserTable, userTable } from './tables/user.table.js';
 export type { InboxOutcome, WebhookEventTable } from './tables/webhook-event.table.js';

@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { type ClerkDatabase, openDatabase } from '@clerk-sync/db';
-import { testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
+import { sql, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import { FakeClerk } from '@clerk-sync/testkit';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** The compiled CLI, as `pnpm backfill` runs it. */

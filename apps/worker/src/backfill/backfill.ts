@@ -1,18 +1,20 @@
 import {
   applyChanges,
-  type Database,
+  type ClerkDatabase,
+  clearCheckpoints,
   type EntityChange,
   entityChangeFor,
   type PrivacyOptions,
+  readCheckpoint,
+  saveCheckpoint,
 } from '@clerk-sync/db';
 import { InvalidEventError, snapshotEvent } from '@clerk-sync/events';
-import type { Kysely, Transaction } from 'kysely';
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
 import { type Progress, silentProgress } from './progress.js';
 import { sources as allSources, type Json, type Page, type Position, type Source } from './sources.js';
 
 export interface BackfillOptions {
-  db: Kysely<Database>;
+  db: ClerkDatabase['db'];
   api: ClerkApi;
   /** Objects per request; Clerk allows up to 500. */
   pageSize?: number;
@@ -65,7 +67,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
   const started = performance.now();
   const progress = options.progress ?? silentProgress;
   const types: TypeSummary[] = [];
-  if (options.restart) await options.db.deleteFrom('sync_state').execute();
+  if (options.restart) await clearCheckpoints(options.db);
   for (const source of options.sources ?? allSources) {
     if (options.signal?.aborted) break;
     types.push(await backfillType(source, options, progress));
@@ -82,11 +84,7 @@ async function backfillType(
   const started = performance.now();
   const { db, api, signal } = options;
   const limit = options.pageSize ?? 500;
-  const state = await db
-    .selectFrom('sync_state')
-    .selectAll()
-    .where('object_type', '=', source.name)
-    .executeTakeFirst();
+  const state = await readCheckpoint(db, source.name);
   const summary: TypeSummary = {
     name: source.name,
     fetched: 0,
@@ -100,7 +98,7 @@ async function backfillType(
   };
   let seen = summary.resumedAt;
   const position: Position =
-    state && !state.done ? { cursor: state.cursor, offset: state.next_offset } : { cursor: null, offset: 0 };
+    state && !state.done ? { cursor: state.cursor, offset: state.nextOffset } : { cursor: null, offset: 0 };
   let total = source.total ? await source.total(api) : (state?.total ?? undefined);
   progress.start(source.name, total, seen);
 
@@ -158,7 +156,14 @@ async function backfillType(
     const outcomes = await applyChanges(db, changes, {
       privacy: options.privacy,
       source: 'backfill',
-      alsoInTransaction: (trx) => saveCheckpoint(trx, source.name, page.next, seen, total ?? null, last),
+      alsoInTransaction: (trx) =>
+        saveCheckpoint(trx, source.name, {
+          cursor: page.next.cursor,
+          nextOffset: page.next.offset,
+          seen,
+          total: total ?? null,
+          done: last,
+        }),
     });
     summary.pages += 1;
     summary.fetched += page.items.length;
@@ -170,20 +175,4 @@ async function backfillType(
   summary.seconds = (performance.now() - started) / 1000;
   progress.finish(source.name, summary.complete ? undefined : 'interrupted; run again to resume');
   return summary;
-}
-
-async function saveCheckpoint(
-  trx: Transaction<Database>,
-  name: string,
-  at: Position,
-  seen: number,
-  total: number | null,
-  done: boolean,
-): Promise<void> {
-  const row = { cursor: at.cursor, next_offset: at.offset, seen, total, done, updated_at: new Date() };
-  await trx
-    .insertInto('sync_state')
-    .values({ object_type: name, ...row })
-    .onConflict((oc) => oc.column('object_type').doUpdateSet(row))
-    .execute();
 }

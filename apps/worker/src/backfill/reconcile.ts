@@ -1,23 +1,22 @@
 import {
   applyChanges,
-  type Database,
+  type ClerkDatabase,
   type EntityChange,
   entityChangeFor,
   membershipTable,
   organizationTable,
   type PrivacyOptions,
-  schemaOf,
+  readLocalRows,
   tombstone,
   userTable,
 } from '@clerk-sync/db';
 import { InvalidEventError, snapshotEvent, toMillis } from '@clerk-sync/events';
-import { type Kysely, sql } from 'kysely';
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
 import { type Progress, silentProgress } from './progress.js';
 import { sources as allSources, type Json, type Position, type Source } from './sources.js';
 
 export interface ReconcileOptions {
-  db: Kysely<Database>;
+  db: ClerkDatabase['db'];
   api: ClerkApi;
   privacy?: PrivacyOptions;
   /** Without it, only report. */
@@ -57,24 +56,7 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
   const report: TypeDrift[] = [];
   for (const source of options.sources ?? allSources) {
     const table = tables[source.name];
-    const local = new Map<string, { version: number; deleted: boolean; organizationId: string | null }>();
-    const organizationColumn = source.name === 'memberships' ? sql`organization_id` : sql`NULL`;
-    const { rows } = await sql<{
-      id: string;
-      version: number;
-      deleted_at: Date | null;
-      organization_id: string | null;
-    }>`
-      SELECT id, version, deleted_at, ${organizationColumn} AS organization_id FROM ${sql.table(`${schemaOf(options.db)}.${table.name}`)}`.execute(
-      options.db,
-    );
-    for (const r of rows) {
-      local.set(r.id, {
-        version: Number(r.version),
-        deleted: r.deleted_at !== null,
-        organizationId: r.organization_id ?? null,
-      });
-    }
+    const local = await readLocalRows(options.db, table);
     const drift: TypeDrift = {
       name: source.name,
       inClerk: 0,

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { applyEvents, type ClerkDatabase } from '@clerk-sync/db';
-import { openTestDatabase, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
+import { openTestDatabase, sql, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
 import { prepareEvent } from '@clerk-sync/events';
 import { openQueues } from '@clerk-sync/queue';
 import { clerkObject, FakeClerk, makeEvent } from '@clerk-sync/testkit';
 import { Redis } from 'ioredis';
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClerkSync } from '../../test/run-clerk-sync.js';
 

@@ -1,5 +1,11 @@
-import { type Database, schemaOf } from '@clerk-sync/db';
-import { type Kysely, sql } from 'kysely';
+import {
+  type ClerkDatabase,
+  readActiveUsers,
+  readLargestOrganizations,
+  readSignupsPerWeek,
+  readTopUsers,
+  readTotals,
+} from '@clerk-sync/db';
 
 export interface StatsReport {
   totals: {
@@ -12,52 +18,22 @@ export interface StatsReport {
   signupsPerWeek: Array<{ week: string; signups: number }>;
   active: { daily: number; weekly: number; monthly: number };
   topUsers: Array<{ userId: string; sessions: number }>;
-  largestOrganizations: Array<{ organizationId: string; name: string | null; members: number }>;
+  largestOrganizations: Array<{ organizationId: string | null; name: string | null; members: number }>;
 }
 
 /** Reads the analytics views into one report; `weeks` bounds the signup chart. */
-export async function readStats(db: Kysely<Database>, weeks = 12): Promise<StatsReport> {
-  const count = async (query: ReturnType<typeof sql<{ n: number }>>) =>
-    Number((await query.execute(db)).rows[0]?.n ?? 0);
-  const schema = schemaOf(db);
-  const t = (name: string) => sql.table(`${schema}.${name}`);
-  const totals = {
-    users: await count(sql`SELECT count(*)::int AS n FROM ${t('users')} WHERE deleted_at IS NULL`),
-    deletedUsers: await count(sql`SELECT count(*)::int AS n FROM ${t('users')} WHERE deleted_at IS NOT NULL`),
-    organizations: await count(
-      sql`SELECT count(*)::int AS n FROM ${t('organizations')} WHERE deleted_at IS NULL`,
-    ),
-    memberships: await count(sql`SELECT count(*)::int AS n FROM ${t('organization_members')}`),
-    sessions: await count(sql`SELECT count(*)::int AS n FROM ${t('sessions')}`),
-  };
-  const signups = await sql<{ week: Date; signups: number }>`
-    SELECT week, signups FROM ${t('signups_per_week')} ORDER BY week DESC LIMIT ${weeks}`.execute(db);
-  const latest = async (view: string) =>
-    count(sql`SELECT coalesce(max(active_users), 0)::int AS n FROM ${t(view)}
-              WHERE period = (SELECT max(period) FROM ${t(view)})`);
-  const top = await sql<{ user_id: string; sessions: number }>`
-    SELECT user_id, sessions FROM ${t('top_users')} ORDER BY sessions DESC, last_active_at DESC NULLS LAST LIMIT 5`.execute(
-    db,
-  );
-  const orgs = await sql<{ organization_id: string; organization_name: string | null; members: number }>`
-    SELECT organization_id, max(organization_name) AS organization_name, sum(members)::int AS members
-    FROM ${t('organization_roles')} GROUP BY organization_id ORDER BY members DESC LIMIT 5`.execute(db);
+export async function readStats(db: ClerkDatabase['db'], weeks = 12): Promise<StatsReport> {
+  const totals = await readTotals(db);
+  const signups = await readSignupsPerWeek(db, weeks);
+  const active = await readActiveUsers(db);
+  const topUsers = await readTopUsers(db, 5);
+  const largestOrganizations = await readLargestOrganizations(db, 5);
   return {
     totals,
-    signupsPerWeek: signups.rows
-      .reverse()
-      .map((r) => ({ week: r.week.toISOString().slice(0, 10), signups: r.signups })),
-    active: {
-      daily: await latest('daily_active_users'),
-      weekly: await latest('weekly_active_users'),
-      monthly: await latest('monthly_active_users'),
-    },
-    topUsers: top.rows.map((r) => ({ userId: r.user_id, sessions: r.sessions })),
-    largestOrganizations: orgs.rows.map((r) => ({
-      organizationId: r.organization_id,
-      name: r.organization_name,
-      members: r.members,
-    })),
+    signupsPerWeek: signups.map((r) => ({ week: r.week.toISOString().slice(0, 10), signups: r.signups })),
+    active,
+    topUsers,
+    largestOrganizations,
   };
 }
 

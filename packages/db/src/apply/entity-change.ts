@@ -1,4 +1,4 @@
-import type { EntityTable } from './entity-tables.js';
+import type { EntityTable } from '../schema/entity-table.js';
 
 /**
  * One event's intended effect on one row: an upsert of live values, or a tombstone.

@@ -1,4 +1,4 @@
-import type { EntityTable } from './entity-tables.js';
+import type { EntityTable } from '../schema/entity-table.js';
 
 /**
  * The statements that write a synced table, built once per table. Rows arrive as one jsonb array

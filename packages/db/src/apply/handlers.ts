@@ -1,20 +1,18 @@
 import type { HandledEvent, HandledEventType } from '@clerk-sync/events';
+import type { EntityTable } from '../schema/entity-table.js';
+import { organizationTable } from '../tables/organization.table.js';
+import { domainTable } from '../tables/organization-domain.table.js';
+import { invitationTable } from '../tables/organization-invitation.table.js';
+import { membershipTable } from '../tables/organization-membership.table.js';
+import { paymentAttemptTable } from '../tables/payment-attempt.table.js';
+import { permissionTable } from '../tables/permission.table.js';
+import { roleTable } from '../tables/role.table.js';
+import { sessionTable } from '../tables/session.table.js';
+import { subscriptionTable } from '../tables/subscription.table.js';
+import { subscriptionItemTable } from '../tables/subscription-item.table.js';
+import { userTable } from '../tables/user.table.js';
+import { waitlistEntryTable } from '../tables/waitlist-entry.table.js';
 import { type Change, type EntityChange, iso, type MessageChange } from './entity-change.js';
-import {
-  domainTable,
-  type EntityTable,
-  invitationTable,
-  membershipTable,
-  organizationTable,
-  paymentAttemptTable,
-  permissionTable,
-  roleTable,
-  sessionTable,
-  subscriptionItemTable,
-  subscriptionTable,
-  userTable,
-  waitlistEntryTable,
-} from './entity-tables.js';
 import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 
 type EventOf<T extends HandledEventType> = Extract<HandledEvent, { type: T }>;

@@ -3,9 +3,9 @@ import { type FactoryEntity, makeEvent } from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
+import { userTable } from '../tables/user.table.js';
 import { openTestDatabase } from '../testing/test-database.js';
 import { applyChanges, applyEvents } from './apply-events.js';
-import { userTable } from './entity-tables.js';
 import { entityChangeFor, tombstone } from './handlers.js';
 import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 

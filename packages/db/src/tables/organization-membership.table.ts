@@ -1,14 +1,24 @@
-/** No foreign keys: a membership may arrive before its user or organization. Views do the joining. */
-export interface OrganizationMembershipTable {
-  id: string;
-  organization_id: string | null;
-  user_id: string | null;
-  /** Always an `org:` key; legacy roles such as `admin` are normalised on the way in. */
-  role: string | null;
-  role_name: string | null;
-  permissions: string[] | null;
-  created_at: Date | null;
-  updated_at: Date | null;
-  deleted_at: Date | null;
-  version: number;
-}
+import { type EntityRelation, type EntityTable, timestampColumns } from '../schema/entity-table.js';
+import type { RowOf } from '../schema/relation.js';
+
+/**
+ * A user's membership of an organization. No foreign keys: a membership may arrive before its user or
+ * organization; views do the joining. `role` is always an `org:` key (legacy roles such as `admin`
+ * are normalised on the way in).
+ */
+export const membershipTable = {
+  name: 'organization_memberships',
+  columns: {
+    organization_id: 'text',
+    user_id: 'text',
+    role: 'text',
+    role_name: 'text',
+    permissions: 'text[]',
+    ...timestampColumns,
+  },
+  immutable: ['created_at', 'organization_id', 'user_id'],
+  personal: [],
+} as const satisfies EntityTable;
+
+/** Kysely's view of `organization_memberships`, derived from {@link membershipTable}. */
+export type OrganizationMembershipTable = RowOf<EntityRelation<typeof membershipTable>>;

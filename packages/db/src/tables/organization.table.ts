@@ -1,12 +1,20 @@
-export interface OrganizationTable {
-  id: string;
-  name: string | null;
-  slug: string | null;
-  image_url: string | null;
-  created_by: string | null;
-  created_at: Date | null;
-  updated_at: Date | null;
-  public_metadata: Record<string, unknown> | null;
-  deleted_at: Date | null;
-  version: number;
-}
+import { type EntityRelation, type EntityTable, timestampColumns } from '../schema/entity-table.js';
+import type { RowOf } from '../schema/relation.js';
+
+/** A Clerk organization. `created_by` is the creating user's id, kept on the tombstone. */
+export const organizationTable = {
+  name: 'organizations',
+  columns: {
+    name: 'text',
+    slug: 'text',
+    image_url: 'text',
+    created_by: 'text',
+    ...timestampColumns,
+    public_metadata: 'jsonb',
+  },
+  immutable: ['created_at', 'created_by'],
+  personal: [],
+} as const satisfies EntityTable;
+
+/** Kysely's view of `organizations`, derived from {@link organizationTable}. */
+export type OrganizationTable = RowOf<EntityRelation<typeof organizationTable>>;

@@ -1,21 +1,45 @@
-/** A Clerk user. Personal columns are nulled when the user is deleted (see `userTable.personal`). */
-export interface UserTable {
-  id: string;
-  /** The primary email address, resolved from `primary_email_address_id`. */
-  email: string | null;
-  first_name: string | null;
-  last_name: string | null;
-  username: string | null;
-  image_url: string | null;
-  external_id: string | null;
-  created_at: Date | null;
-  updated_at: Date | null;
-  last_sign_in_at: Date | null;
-  last_active_at: Date | null;
-  banned: boolean | null;
-  locked: boolean | null;
-  public_metadata: Record<string, unknown> | null;
-  deleted_at: Date | null;
-  /** Ordering version in ms: only a change with an equal or newer version may overwrite the row. */
-  version: number;
-}
+import { type EntityRelation, type EntityTable, timestampColumns } from '../schema/entity-table.js';
+import type { RowOf } from '../schema/relation.js';
+
+/**
+ * A Clerk user. `email` is the primary address, resolved from `primary_email_address_id`. The last
+ * four columns are opt-in (`STORE_*`) and stay NULL otherwise. Personal columns are nulled when the
+ * user is deleted.
+ */
+export const userTable = {
+  name: 'users',
+  columns: {
+    email: 'text',
+    first_name: 'text',
+    last_name: 'text',
+    username: 'text',
+    image_url: 'text',
+    external_id: 'text',
+    ...timestampColumns,
+    last_sign_in_at: 'timestamptz',
+    last_active_at: 'timestamptz',
+    banned: 'boolean',
+    locked: 'boolean',
+    public_metadata: 'jsonb',
+    phone_number: 'text',
+    private_metadata: 'jsonb',
+    external_accounts: 'jsonb',
+    web3_wallets: 'jsonb',
+  },
+  immutable: ['created_at'],
+  personal: [
+    'email',
+    'first_name',
+    'last_name',
+    'username',
+    'image_url',
+    'public_metadata',
+    'phone_number',
+    'private_metadata',
+    'external_accounts',
+    'web3_wallets',
+  ],
+} as const satisfies EntityTable;
+
+/** Kysely's view of `users`, derived from {@link userTable}. */
+export type UserTable = RowOf<EntityRelation<typeof userTable>>;

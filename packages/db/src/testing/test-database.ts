@@ -36,4 +36,11 @@ export async function openTestDatabase(backend: Backend, schema = uniqueSchema()
   return { ...opened, close };
 }
 
+/**
+ * Kysely's `sql` tag, for tests that check rows with a query of their own: the apps take it from
+ * here, so that only packages/db depends on Kysely.
+ *
+ * @example const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.table(`${schema}.users`)}`.execute(db);
+ */
+export { sql } from 'kysely';
 export { type PgBouncer, startPgBouncer } from './pgbouncer.js';

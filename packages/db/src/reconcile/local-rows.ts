@@ -1,0 +1,34 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../database.js';
+import type { EntityTable } from '../schema/entity-table.js';
+import type { EntityTableName } from '../tables/entity-tables.js';
+
+/** What a reconcile needs to know of a local row to compare it with Clerk. */
+export interface LocalRow {
+  version: number;
+  /** Tombstoned here: reported, never revived. */
+  deleted: boolean;
+  /** For tables with an `organization_id` (memberships): where to ask Clerk whether it is gone. */
+  organizationId: string | null;
+}
+
+/** Every row of `table`, tombstones included, by id. */
+export async function readLocalRows(
+  db: Kysely<Database> | Transaction<Database>,
+  table: EntityTable & { name: EntityTableName },
+): Promise<Map<string, LocalRow>> {
+  const rows = await db
+    .selectFrom(table.name)
+    .select(['id', 'version', 'deleted_at'])
+    .$if('organization_id' in table.columns, (qb) => qb.select('organization_id'))
+    .execute();
+  const local = new Map<string, LocalRow>();
+  for (const r of rows) {
+    local.set(r.id, {
+      version: Number(r.version),
+      deleted: r.deleted_at !== null,
+      organizationId: r.organization_id ?? null,
+    });
+  }
+  return local;
+}

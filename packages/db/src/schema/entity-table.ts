@@ -1,0 +1,55 @@
+import { type Column, type ColumnType, notNull, nullable } from './column.js';
+
+/**
+ * How a synced table is written. `columns` are its data columns, all nullable (Clerk may leave any
+ * field out, and a tombstone nulls its personal ones); every synced table also has the
+ * {@link lifecycleColumns} and `id`, which the apply path writes itself.
+ * - `immutable`: facts that never change for an entity (when it was created, which org a membership
+ *   is in). They are kept on tombstones and filled in by any event that carries them, even a stale one,
+ *   so the final row does not depend on arrival order.
+ * - `personal`: nulled on delete (right to erasure); tombstones keep identity and immutable facts only.
+ */
+export interface EntityTable {
+  name: string;
+  columns: Readonly<Record<string, ColumnType>>;
+  immutable: readonly string[];
+  personal: readonly string[];
+}
+
+/** The columns every synced table has besides `id` and its data: tombstone time, ordering version, last writer. */
+export const lifecycleColumns = {
+  deleted_at: nullable('timestamptz'),
+  /** Ordering version in ms: only a change with an equal or newer version may overwrite the row. */
+  version: notNull('bigint'),
+  /** The svix-id of the delivery that last changed the row, or `backfill` / `reconcile`. */
+  last_event_id: nullable('text'),
+} as const;
+
+/** `created_at` and `updated_at`, as Clerk sends them on every object: spread into a table's `columns`. */
+export const timestampColumns = { created_at: 'timestamptz', updated_at: 'timestamptz' } as const;
+
+const idColumn = { id: notNull('text') } as const;
+
+/** Every column of a synced table, as {@link entityRelation} defines them. */
+export type EntityColumns<T extends EntityTable> = typeof idColumn & {
+  readonly [K in keyof T['columns']]: Column<T['columns'][K], true, 'never'>;
+} & typeof lifecycleColumns;
+
+/** A synced table as a `Relation`: `id`, its data columns, then the lifecycle columns. */
+export interface EntityRelation<T extends EntityTable> {
+  readonly name: T['name'];
+  readonly kind: 'table';
+  readonly columns: EntityColumns<T>;
+}
+
+/** The full definition of a synced table, derived from how it is written. */
+export function entityRelation<T extends EntityTable>(table: T): EntityRelation<T> {
+  const data = Object.fromEntries(
+    Object.entries(table.columns).map(([name, type]) => [name, nullable(type)]),
+  );
+  return {
+    name: table.name,
+    kind: 'table',
+    columns: { ...idColumn, ...data, ...lifecycleColumns } as EntityColumns<T>,
+  };
+}
