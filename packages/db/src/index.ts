@@ -23,6 +23,13 @@ export {
 export { type MigrateResult, migrateToLatest, pendingMigrations } from './migrate.js';
 export { type ClerkDatabase, openDatabase, QUERY_GRACE_MS, schemaOf } from './open-database.js';
 export { type LocalRow, readLocalRows } from './reconcile/local-rows.js';
+export {
+  mayPruneAuditLog,
+  type PrunedCounts,
+  type PruneOptions,
+  pruneExpired,
+  type RetentionPolicy,
+} from './retention/prune-expired.js';
 export type { EntityTable } from './schema/entity-table.js';
 export { type ActiveUsers, readActiveUsers } from './stats/active-users.js';
 export {
