@@ -59,13 +59,20 @@ export const DEFAULT_PGLITE_DIR = '.data/pglite';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Schema names end up in SQL and in a connection option, so only plain lowercase identifiers pass. */
+/**
+ * Why `schema` cannot be used as a schema name, or `undefined` when it can. Schema names end up in
+ * SQL and in a connection option, so only plain lowercase identifiers pass.
+ */
+export function schemaNameProblem(schema: string): string | undefined {
+  return SCHEMA_NAME.test(schema)
+    ? undefined
+    : `must be a lowercase identifier (letters, digits, underscores; at most 63), got ${JSON.stringify(schema)}`;
+}
+
+/** Returns `schema` if it is a valid schema name; throws naming `DB_SCHEMA` otherwise. */
 export function assertSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new Error(
-      `DB_SCHEMA must be a lowercase identifier (letters, digits, underscores; at most 63), got ${JSON.stringify(schema)}`,
-    );
-  }
+  const problem = schemaNameProblem(schema);
+  if (problem) throw new Error(`DB_SCHEMA ${problem}`);
   return schema;
 }
 
