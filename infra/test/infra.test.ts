@@ -256,7 +256,7 @@ describe('Dockerfile', () => {
       expect(existsSync(join(ingest, 'dist/main.js'))).toBe(true);
       expect(existsSync(join(ingest, 'src'))).toBe(false);
       expect(existsSync(join(ingest, 'node_modules/vitest'))).toBe(false);
-      for (const pkg of ['events', 'queue', 'telemetry']) {
+      for (const pkg of ['config', 'events', 'queue', 'telemetry']) {
         expect(existsSync(join(ingest, `node_modules/@clerk-sync/${pkg}/dist/index.js`)), pkg).toBe(true);
         expect(existsSync(join(ingest, `node_modules/@clerk-sync/${pkg}/src`)), pkg).toBe(false);
       }

@@ -157,6 +157,7 @@ describe('run-time imports of compiled code', () => {
       expect.arrayContaining([
         'apps/ingest',
         'apps/worker',
+        'packages/config',
         'packages/db',
         'packages/events',
         'packages/queue',
@@ -187,6 +188,10 @@ describe('package boundaries', () => {
   it('keeps the ingest away from Postgres: no database package, not even for its tests', () => {
     const database = ['@clerk-sync/db', 'pg', 'kysely', '@electric-sql/pglite'];
     expect(allDependencies('apps/ingest').filter((name) => database.includes(name))).toEqual([]);
+  });
+
+  it('keeps the configuration helpers free of I/O, so every package may use them: zod only', () => {
+    expect(Object.keys(manifest('packages/config').dependencies ?? {})).toEqual(['zod']);
   });
 
   it('keeps the event contract free of I/O: no queue, Redis or OpenTelemetry dependency', () => {

@@ -1,26 +1,22 @@
+import { ConfigError } from '@clerk-sync/config';
 import { startTracing } from '@clerk-sync/telemetry';
-import { readIngestEnv } from './env.js';
+import { type IngestEnv, readIngestEnv } from './env.js';
 import { createIngestService } from './ingest-service.js';
 import { createLogger } from './logger.js';
 
 /** `pnpm start:ingest`. Exits 1 with a readable message when the configuration is invalid. */
 async function main(): Promise<void> {
-  let env: ReturnType<typeof readIngestEnv>;
+  let env: IngestEnv;
   try {
-    env = readIngestEnv();
+    env = readIngestEnv(process.env);
   } catch (error) {
-    console.error((error as Error).message);
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
     process.exit(1);
   }
   const tracing = await startTracing({ serviceName: 'clerk-sync-ingest', env: process.env });
   const logger = createLogger(env.LOG_LEVEL);
-  let service: ReturnType<typeof createIngestService>;
-  try {
-    service = createIngestService(env, logger);
-  } catch (error) {
-    console.error(`invalid ingest configuration: ${(error as Error).message}`);
-    process.exit(1);
-  }
+  const service = createIngestService(env, logger);
   const { port, metricsPort, adminPort } = await service.listen();
   logger.info(
     {

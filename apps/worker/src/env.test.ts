@@ -1,3 +1,4 @@
+import { ConfigError } from '@clerk-sync/config';
 import { describe, expect, it } from 'vitest';
 import { readWorkerEnv, workerEnvKeys } from './env.js';
 
@@ -13,5 +14,96 @@ describe('MAX_FUTURE_SKEW_MS', () => {
 
   it.each(['soon', '-1', '1000', '90000.5'])('refuses %s, naming the variable', (value) => {
     expect(() => readWorkerEnv({ MAX_FUTURE_SKEW_MS: value })).toThrowError(/MAX_FUTURE_SKEW_MS/);
+  });
+});
+
+describe('worker configuration', () => {
+  it('folds the database and privacy variables into db and privacy, and keeps the rest flat', () => {
+    const env = readWorkerEnv({
+      QUEUE_NAME: 'jobs',
+      WORKER_CONCURRENCY: '50',
+      MIGRATE_ON_START: 'false',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: 'postgres://app@db/app',
+      DB_SCHEMA: 'sync',
+      DB_STATEMENT_TIMEOUT_MS: '5000',
+      STORE_PHONE_NUMBERS: 'true',
+      USER_DELETION: 'hard',
+    });
+    expect(env).toMatchObject({
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      QUEUE_NAME: 'jobs',
+      WORKER_CONCURRENCY: 50,
+      MIGRATE_ON_START: false,
+      SCRUB_COMPLETED_JOBS: true,
+      LOG_LEVEL: 'warn',
+    });
+    expect(env.db).toMatchObject({ databaseUrl: 'postgres://app@db/app', schema: 'sync', poolSize: 10 });
+    expect(env.db.timeouts?.statementMs).toBe(5000);
+    expect(env.privacy).toMatchObject({
+      storePhoneNumbers: true,
+      storePrivateMetadata: false,
+      userDeletion: 'hard',
+    });
+    expect(Object.keys(env).filter((k) => k.startsWith('DB_') || k.startsWith('STORE_'))).toEqual([]);
+    expect(env).not.toHaveProperty('DATABASE_URL');
+  });
+
+  it('names every bad variable, its own and the pieces', () => {
+    let error: unknown;
+    try {
+      readWorkerEnv({
+        REDIS_URL: 'nope',
+        BATCH_MAX: '0',
+        MIGRATE_ON_START: 'yes',
+        LOG_LEVEL: 'loud',
+        DATABASE_URL: 'postgres://app:db-s3cret@db/app',
+        DB_SCHEMA: 'Bad-Name',
+        DB_POOL_SIZE: 'x',
+        STORE_WEB3_WALLETS: 'maybe',
+        USER_DELETION: 'shred',
+      });
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const { message, problems } = error as ConfigError;
+    expect(message.split('\n')[0]).toBe('invalid worker configuration:');
+    expect(problems.map((p) => p.key)).toEqual([
+      'REDIS_URL',
+      'BATCH_MAX',
+      'MIGRATE_ON_START',
+      'LOG_LEVEL',
+      'DB_SCHEMA',
+      'DB_POOL_SIZE',
+      'STORE_WEB3_WALLETS',
+      'USER_DELETION',
+    ]);
+    expect(message).toContain('  DB_SCHEMA: must be a lowercase identifier');
+    expect(message).not.toContain('db-s3cret');
+  });
+
+  it('lists every variable it reads, the database and privacy ones included', () => {
+    const read = new Set<string>();
+    const env = new Proxy<Record<string, string | undefined>>(
+      {},
+      {
+        get(_target, key) {
+          if (typeof key === 'string') read.add(key);
+          return undefined;
+        },
+      },
+    );
+    readWorkerEnv(env);
+    expect([...workerEnvKeys].sort()).toEqual([...read].sort());
+    expect(workerEnvKeys).toEqual(
+      expect.arrayContaining([
+        'REDIS_URL',
+        'LOG_LEVEL',
+        'DATABASE_URL',
+        'DB_KEEPALIVE_DELAY_MS',
+        'USER_DELETION',
+      ]),
+    );
   });
 });

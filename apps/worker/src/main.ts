@@ -1,15 +1,17 @@
+import { ConfigError } from '@clerk-sync/config';
 import { startTracing } from '@clerk-sync/telemetry';
-import { readWorkerEnv } from './env.js';
+import { readWorkerEnv, type WorkerEnv } from './env.js';
 import { createLogger } from './logger.js';
 import { startWorker } from './worker-service.js';
 
 /** `pnpm start:worker`. Exits 1 when the configuration is invalid or the schema cannot be migrated (or, with MIGRATE_ON_START=false, is behind). */
 async function main(): Promise<void> {
-  let env: ReturnType<typeof readWorkerEnv>;
+  let env: WorkerEnv;
   try {
-    env = readWorkerEnv();
+    env = readWorkerEnv(process.env);
   } catch (error) {
-    console.error((error as Error).message);
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
     process.exit(1);
   }
   const tracing = await startTracing({ serviceName: 'clerk-sync-worker', env: process.env });

@@ -1,5 +1,3 @@
-import { resolve } from 'node:path';
-
 /** Where the data lives. `databaseUrl` unset means embedded PGlite in `pgliteDir`. */
 export interface DbConfig {
   databaseUrl: string | undefined;
@@ -38,65 +36,24 @@ export const DEFAULT_DB_TIMEOUTS: DbTimeouts = {
   keepAliveDelayMs: 10_000,
 };
 
-const TIMEOUT_VARIABLES = {
-  connectMs: 'DB_CONNECT_TIMEOUT_MS',
-  statementMs: 'DB_STATEMENT_TIMEOUT_MS',
-  idleInTransactionMs: 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS',
-  keepAliveDelayMs: 'DB_KEEPALIVE_DELAY_MS',
-} as const satisfies Record<keyof DbTimeouts, string>;
-
-/** Every variable {@link readDbConfig} reads, for the apps' documentation and deployment checks. */
-export const dbEnvKeys = [
-  'DATABASE_URL',
-  'DB_SCHEMA',
-  'PGLITE_DIR',
-  'DB_POOL_SIZE',
-  ...Object.values(TIMEOUT_VARIABLES),
-];
-
 export const DEFAULT_SCHEMA = 'clerk';
 export const DEFAULT_PGLITE_DIR = '.data/pglite';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
-/** Schema names end up in SQL and in a connection option, so only plain lowercase identifiers pass. */
-export function assertSchemaName(schema: string): string {
-  if (!SCHEMA_NAME.test(schema)) {
-    throw new Error(
-      `DB_SCHEMA must be a lowercase identifier (letters, digits, underscores; at most 63), got ${JSON.stringify(schema)}`,
-    );
-  }
-  return schema;
+/**
+ * Why `schema` cannot be used as a schema name, or `undefined` when it can. Schema names end up in
+ * SQL and in a connection option, so only plain lowercase identifiers pass.
+ */
+export function schemaNameProblem(schema: string): string | undefined {
+  return SCHEMA_NAME.test(schema)
+    ? undefined
+    : `must be a lowercase identifier (letters, digits, underscores; at most 63), got ${JSON.stringify(schema)}`;
 }
 
-/**
- * Reads `DATABASE_URL`, `DB_SCHEMA`, `PGLITE_DIR`, `DB_POOL_SIZE` and the `DB_*_MS` timeouts from an env record. Apps call it
- * from their own `env.ts`; tests pass a literal record.
- */
-export function readDbConfig(env: Record<string, string | undefined>): DbConfig {
-  const poolSize = Number(env.DB_POOL_SIZE ?? 10);
-  if (!Number.isInteger(poolSize) || poolSize < 1) {
-    throw new Error(`DB_POOL_SIZE must be a positive integer, got ${JSON.stringify(env.DB_POOL_SIZE)}`);
-  }
-  const timeouts = { ...DEFAULT_DB_TIMEOUTS };
-  for (const [key, name] of Object.entries(TIMEOUT_VARIABLES) as Array<[keyof DbTimeouts, string]>) {
-    const raw = env[name];
-    if (raw === undefined || raw === '') continue;
-    const value = Number(raw);
-    const min = key === 'connectMs' ? 1 : 0;
-    if (!Number.isInteger(value) || value < min || value > 2_147_483_647) {
-      throw new Error(
-        `${name} must be an integer number of milliseconds (at least ${min}), got ${JSON.stringify(raw)}`,
-      );
-    }
-    timeouts[key] = value;
-  }
-  const pgliteDir = env.PGLITE_DIR || DEFAULT_PGLITE_DIR;
-  return {
-    databaseUrl: env.DATABASE_URL || undefined,
-    schema: assertSchemaName(env.DB_SCHEMA || DEFAULT_SCHEMA),
-    pgliteDir: pgliteDir.startsWith('memory://') ? pgliteDir : resolve(pgliteDir),
-    poolSize,
-    timeouts,
-  };
+/** Returns `schema` if it is a valid schema name; throws naming `DB_SCHEMA` otherwise. */
+export function assertSchemaName(schema: string): string {
+  const problem = schemaNameProblem(schema);
+  if (problem) throw new Error(`DB_SCHEMA ${problem}`);
+  return schema;
 }

@@ -7,7 +7,8 @@ export {
 } from './apply/apply-events.js';
 export type { Change, EntityChange, MessageChange } from './apply/entity-change.js';
 export { changeFor, entityChangeFor, handlers, tombstone } from './apply/handlers.js';
-export { defaultPrivacy, type PrivacyOptions, readPrivacyOptions } from './apply/privacy.js';
+export { defaultPrivacy, type PrivacyOptions } from './apply/privacy.js';
+export { type PrivacyEnv, privacyEnv, privacyOptionsFromEnv } from './apply/privacy-env.js';
 export { type Checkpoint, clearCheckpoints, readCheckpoint, saveCheckpoint } from './backfill/checkpoint.js';
 export type { Database } from './database.js';
 export {
@@ -17,9 +18,8 @@ export {
   DEFAULT_DB_TIMEOUTS,
   DEFAULT_PGLITE_DIR,
   DEFAULT_SCHEMA,
-  dbEnvKeys,
-  readDbConfig,
 } from './db-config.js';
+export { type DbEnv, dbConfigFromEnv, dbEnv } from './db-env.js';
 export { type MigrateResult, migrateToLatest, pendingMigrations } from './migrate.js';
 export { type ClerkDatabase, openDatabase, QUERY_GRACE_MS, schemaOf } from './open-database.js';
 export { type LocalRow, readLocalRows } from './reconcile/local-rows.js';

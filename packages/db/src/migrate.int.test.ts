@@ -6,7 +6,7 @@ import { type FactoryEntity, makeEvent } from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyEvents } from './apply/apply-events.js';
-import { readDbConfig } from './db-config.js';
+import { dbConfigFromEnv, dbEnv } from './db-env.js';
 import { migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { type ClerkDatabase, openDatabase } from './open-database.js';
@@ -56,7 +56,7 @@ describe('embedded PGlite', () => {
   it('keeps data on disk between openings, with the same migrations', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'clerk-sync-pglite-'));
     try {
-      const config = readDbConfig({ PGLITE_DIR: dir });
+      const config = dbConfigFromEnv(dbEnv.parse({ PGLITE_DIR: dir }));
       expect(config.databaseUrl).toBeUndefined();
       const first = await openDatabase(config);
       expect(first.kind).toBe('pglite');
@@ -81,18 +81,6 @@ describe('embedded PGlite', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('readDbConfig', () => {
-  it('defaults to schema clerk and PGlite in .data/pglite', () => {
-    const config = readDbConfig({});
-    expect(config.schema).toBe('clerk');
-    expect(config.pgliteDir.endsWith('.data/pglite')).toBe(true);
-  });
-
-  it.each(['Clerk', 'a-b', 'x;drop', ''.padEnd(64, 'a')])('rejects the schema name %j', (name) => {
-    expect(() => readDbConfig({ DB_SCHEMA: name })).toThrow(/DB_SCHEMA/);
   });
 });
 

@@ -58,7 +58,7 @@ export function schemaOf(db: Kysely<Database>): string {
  * the same code works directly and through PgBouncer or Supavisor in transaction mode: queries name
  * `schema` explicitly, timeouts are set per transaction, and migrations lock per transaction.
  *
- * @example const { db, close } = await openDatabase(readDbConfig(process.env));
+ * @example const { db, close } = await openDatabase(dbConfigFromEnv(parseEnv(dbEnv, process.env, 'migrate')));
  */
 export async function openDatabase(config: DbConfig): Promise<ClerkDatabase> {
   const schema = assertSchemaName(config.schema);

@@ -27,4 +27,5 @@ export { jobOptions, type RetryPolicy } from './job-options.js';
 export { type JobPayload, type JobPayloadV1, parseJobPayload } from './job-payload.js';
 export { isScrubbed, JobScrubber, type ScrubbedPayload } from './job-scrubber.js';
 export { createProducerRedis } from './producer-redis.js';
+export { type QueueEnv, queueEnv } from './queue-env.js';
 export { DEFAULT_QUEUE_NAME, deadLetterQueueName } from './queue-names.js';

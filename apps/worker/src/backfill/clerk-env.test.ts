@@ -45,7 +45,7 @@ describe('clerk-sync backfill with CLERK_API_RATE=toString', () => {
     });
     const [code] = await once(child, 'exit');
     expect(code).toBe(EXIT.usage);
-    expect(output).toContain('invalid Clerk API configuration');
+    expect(output).toContain('invalid clerk-sync backfill configuration');
     expect(output).toContain('CLERK_API_RATE: production, development, or requests per 10 seconds');
     expect(output).not.toMatch(/ECONNREFUSED|backfill failed/);
   });

@@ -1,7 +1,13 @@
+import { type EnvSource, envKeys, parseEnv } from '@clerk-sync/config';
 import { z } from 'zod';
 import { CLERK_API_RATES } from './clerk-api.js';
 
-const schema = z.object({
+/**
+ * What `clerk-sync backfill` and `reconcile` read on top of the worker's settings. `CLERK_API_RATE`
+ * is the instance's limit; the backfill uses `CLERK_API_RATE_SHARE` of it, leaving the rest for your
+ * product's own calls. `CLERK_SECRET_KEY` is a secret: no message repeats it.
+ */
+export const clerkApiEnv = z.object({
   CLERK_SECRET_KEY: z
     .string({
       error: 'is required: the secret key (sk_live_… or sk_test_…) from the Clerk dashboard, API keys',
@@ -24,18 +30,12 @@ const schema = z.object({
   BACKFILL_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(500),
 });
 
-export type ClerkApiEnv = z.infer<typeof schema>;
+export type ClerkApiEnv = z.output<typeof clerkApiEnv>;
 
 /** Every variable `backfill` and `reconcile` read on top of the worker's. */
-export const clerkApiEnvKeys = Object.keys(schema.shape);
+export const clerkApiEnvKeys = envKeys(clerkApiEnv);
 
-/**
- * Settings for `pnpm backfill` and `pnpm reconcile`. `CLERK_API_RATE` is the instance's limit;
- * the backfill uses `CLERK_API_RATE_SHARE` of it, leaving the rest for your product's own calls.
- */
-export function readClerkApiEnv(env: Record<string, string | undefined> = process.env): ClerkApiEnv {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
-  throw new Error(`invalid Clerk API configuration:\n${lines.join('\n')}`);
+/** The Clerk API settings alone; throws a `ConfigError` naming every bad variable. */
+export function readClerkApiEnv(env: EnvSource): ClerkApiEnv {
+  return parseEnv(clerkApiEnv, env, 'Clerk API');
 }

@@ -19,7 +19,7 @@ export const backfillCommand: Command = {
   summary: "copy everything from Clerk's Backend API (resumable)",
   usage,
   hint: 'Progress so far is saved; run `clerk-sync backfill` again to resume.',
-  async run(args) {
+  async run(args, environment) {
     const values = parseCommandArgs(args, { restart: { type: 'boolean', default: false } });
     if (values.help) {
       console.log(usage);
@@ -33,7 +33,11 @@ export const backfillCommand: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
 
-    const { env, clerk, database, api } = await openClerkSession(controller.signal);
+    const { env, clerk, database, api } = await openClerkSession(
+      environment,
+      'clerk-sync backfill',
+      controller.signal,
+    );
     try {
       const summary = await runBackfill({
         db: database.db,

@@ -1,9 +1,12 @@
+import { type EnvSource, parseEnv, pickEnv } from '@clerk-sync/config';
 import { type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { ClerkApi } from '../backfill/clerk-api.js';
-import { type ClerkApiEnv, readClerkApiEnv } from '../backfill/clerk-env.js';
-import { readWorkerEnv, type WorkerEnv } from '../env.js';
+import { type ClerkApiEnv, clerkApiEnv } from '../backfill/clerk-env.js';
+import { toWorkerEnv, type WorkerEnv, workerEnv } from '../env.js';
 import { prepareSchema } from '../prepare-schema.js';
-import { config } from './run-cli.js';
+
+/** The worker's variables and the Clerk API's: what `backfill` and `reconcile` read, as one schema. */
+const clerkSessionEnv = workerEnv.extend(clerkApiEnv.shape);
 
 export interface ClerkSession {
   env: WorkerEnv;
@@ -13,11 +16,26 @@ export interface ClerkSession {
 }
 
 /**
+ * Parses the configuration of a command that talks to Clerk: one `ConfigError`, headed by
+ * `processName`, names every bad worker or Clerk API variable.
+ */
+export function readClerkSessionEnv(
+  environment: EnvSource,
+  processName: string,
+): Pick<ClerkSession, 'env' | 'clerk'> {
+  const parsed = parseEnv(clerkSessionEnv, environment, processName);
+  return { env: toWorkerEnv(parsed), clerk: pickEnv(parsed, clerkApiEnv) };
+}
+
+/**
  * What `backfill` and `reconcile` both need: the configuration (a bad one throws `ConfigError`), a migrated (or, with `MIGRATE_ON_START=false`, checked) database, and a rate-limited Clerk API client.
  */
-export async function openClerkSession(signal?: AbortSignal): Promise<ClerkSession> {
-  const env = config(() => readWorkerEnv());
-  const clerk = config(() => readClerkApiEnv());
+export async function openClerkSession(
+  environment: EnvSource,
+  processName: string,
+  signal?: AbortSignal,
+): Promise<ClerkSession> {
+  const { env, clerk } = readClerkSessionEnv(environment, processName);
   const database = await openDatabase(env.db);
   try {
     await prepareSchema(database, env);

@@ -61,7 +61,9 @@ describe('clerk-sync: usage and exit codes', () => {
       clerkSync(['reconcile'], { DATABASE_URL: testDatabaseUrl }),
     ]);
     expect(schema.code).toBe(2);
-    expect(schema.stderr).toContain('DB_SCHEMA must be a lowercase identifier');
+    expect(schema.stderr).toContain(
+      'invalid clerk-sync stats configuration:\n  DB_SCHEMA: must be a lowercase identifier',
+    );
     expect(secret.code).toBe(2);
     expect(secret.stderr).toContain('CLERK_SECRET_KEY');
   });

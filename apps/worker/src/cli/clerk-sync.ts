@@ -1,3 +1,4 @@
+import type { EnvSource } from '@clerk-sync/config';
 import { backfillCommand } from './backfill.js';
 import { type Command, EXIT } from './command.js';
 import { migrateCommand } from './migrate.js';
@@ -24,7 +25,7 @@ worker (see .env.example). In a checkout, \`pnpm <command>\` builds and runs the
 for migrate).
 Exit codes: 0 done, 1 failed, 2 bad usage or configuration.`;
 
-async function main(argv: string[]): Promise<number> {
+async function main(argv: string[], env: EnvSource): Promise<number> {
   const [name, ...args] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     const command = commands.find((c) => c.name === args[0]);
@@ -38,8 +39,8 @@ async function main(argv: string[]): Promise<number> {
     );
     return EXIT.usage;
   }
-  return runCommand(command, args);
+  return runCommand(command, args, env);
 }
 
 // Exit explicitly: an open Redis or Postgres handle must not keep a finished command alive.
-process.exit(await main(process.argv.slice(2)));
+process.exit(await main(process.argv.slice(2), process.env));

@@ -1,6 +1,10 @@
 import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
+import type { EnvSource } from '@clerk-sync/config';
 
-/** One `clerk-sync` subcommand. `run` gets the arguments after the subcommand's name. */
+/**
+ * One `clerk-sync` subcommand. `run` gets the arguments after the subcommand's name and the
+ * environment, which it parses with its own schema.
+ */
 export interface Command {
   name: string;
   /** One line for `clerk-sync --help`. */
@@ -10,7 +14,7 @@ export interface Command {
   /** Printed after a failure: what the operator can do next. */
   hint?: string;
   /** Resolves to the exit code; throws `UsageError`, `ConfigError` or any error for a failure. */
-  run(args: string[]): Promise<number>;
+  run(args: string[], env: EnvSource): Promise<number>;
 }
 
 /** The process exit codes every subcommand uses; scripts and Jobs can tell a bad call from a failed run. */

@@ -1,7 +1,6 @@
 import { migrateToLatest, openDatabase } from '@clerk-sync/db';
 import { readWorkerEnv } from '../env.js';
 import { type Command, EXIT, parseCommandArgs } from './command.js';
-import { config } from './run-cli.js';
 import { safe } from './safe-text.js';
 
 const usage = `usage: clerk-sync migrate
@@ -14,13 +13,13 @@ export const migrateCommand: Command = {
   name: 'migrate',
   summary: 'bring the database schema up to date',
   usage,
-  async run(args) {
+  async run(args, environment) {
     const values = parseCommandArgs(args, {});
     if (values.help) {
       console.log(usage);
       return EXIT.done;
     }
-    const env = config(() => readWorkerEnv());
+    const env = readWorkerEnv(environment, 'clerk-sync migrate');
     const database = await openDatabase(env.db);
     try {
       const { applied } = await migrateToLatest(database.db, env.db.schema);

@@ -18,7 +18,7 @@ export const reconcileCommand: Command = {
   name: 'reconcile',
   summary: 'compare with Clerk and report (or --apply to repair) drift',
   usage,
-  async run(args) {
+  async run(args, environment) {
     const values = parseCommandArgs(args, {
       apply: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -27,7 +27,7 @@ export const reconcileCommand: Command = {
       console.log(usage);
       return EXIT.done;
     }
-    const { env, clerk, database, api } = await openClerkSession();
+    const { env, clerk, database, api } = await openClerkSession(environment, 'clerk-sync reconcile');
     try {
       const report = await runReconcile({
         db: database.db,

@@ -2,7 +2,6 @@ import { openQueues, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/
 import { Redis } from 'ioredis';
 import { readWorkerEnv } from '../env.js';
 import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
-import { config } from './run-cli.js';
 import { safe } from './safe-text.js';
 
 const usage = `usage: clerk-sync replay (--all | --svix-id ID... | --type TYPE | --since TIME) [--dry-run]
@@ -19,7 +18,7 @@ export const replayCommand: Command = {
   name: 'replay',
   summary: 'move dead letters back into the main queue',
   usage,
-  async run(args) {
+  async run(args, environment) {
     const values = parseCommandArgs(args, {
       all: { type: 'boolean', default: false },
       'svix-id': { type: 'string', multiple: true },
@@ -33,7 +32,7 @@ export const replayCommand: Command = {
     }
     const since = values.since ? new Date(values.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since: not a time: ${values.since}`);
-    const env = config(() => readWorkerEnv());
+    const env = readWorkerEnv(environment, 'clerk-sync replay');
     const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
     const queues = openQueues(env.QUEUE_NAME, connection);
     try {

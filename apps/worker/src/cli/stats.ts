@@ -3,7 +3,6 @@ import { readWorkerEnv } from '../env.js';
 import { prepareSchema } from '../prepare-schema.js';
 import { readStats, renderStats } from '../stats/report.js';
 import { type Command, EXIT, parseCommandArgs } from './command.js';
-import { config } from './run-cli.js';
 import { safeDeep } from './safe-text.js';
 
 const usage = `usage: clerk-sync stats [--json]
@@ -16,13 +15,13 @@ export const statsCommand: Command = {
   name: 'stats',
   summary: 'a report from the analytics views (--json for the figures)',
   usage,
-  async run(args) {
+  async run(args, environment) {
     const values = parseCommandArgs(args, { json: { type: 'boolean', default: false } });
     if (values.help) {
       console.log(usage);
       return EXIT.done;
     }
-    const env = config(() => readWorkerEnv());
+    const env = readWorkerEnv(environment, 'clerk-sync stats');
     const database = await openDatabase(env.db);
     try {
       await prepareSchema(database, env);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
 import { backends, openTestDatabase } from '../testing/test-database.js';
 import { applyEvents } from './apply-events.js';
-import { defaultPrivacy, type PrivacyOptions, readPrivacyOptions } from './privacy.js';
+import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 
 let n = 0;
 const deliver = (event: unknown) =>
@@ -252,20 +252,5 @@ describe.each(backends)('privacy, erasure and audit on %s', (backend) => {
       database.db,
     );
     expect(signups.rows).toEqual([{ signups: 2 }]);
-  });
-});
-
-describe('readPrivacyOptions', () => {
-  it('defaults to minimal storage and anonymising deletes', () => {
-    expect(readPrivacyOptions({})).toEqual(defaultPrivacy);
-  });
-
-  it('reads flags and refuses bad values with the variable name', () => {
-    expect(readPrivacyOptions({ STORE_PHONE_NUMBERS: 'true', USER_DELETION: 'hard' })).toMatchObject({
-      storePhoneNumbers: true,
-      userDeletion: 'hard',
-    });
-    expect(() => readPrivacyOptions({ STORE_PHONE_NUMBERS: 'yes' })).toThrow(/STORE_PHONE_NUMBERS/);
-    expect(() => readPrivacyOptions({ USER_DELETION: 'shred' })).toThrow(/USER_DELETION/);
   });
 });

@@ -22,31 +22,3 @@ export const defaultPrivacy: PrivacyOptions = {
   storeMessageContent: false,
   userDeletion: 'anonymize',
 };
-
-const flags = {
-  STORE_PRIVATE_METADATA: 'storePrivateMetadata',
-  STORE_PHONE_NUMBERS: 'storePhoneNumbers',
-  STORE_EXTERNAL_ACCOUNTS: 'storeExternalAccounts',
-  STORE_WEB3_WALLETS: 'storeWeb3Wallets',
-  STORE_MESSAGE_CONTENT: 'storeMessageContent',
-} as const;
-
-/** Reads `STORE_*` (true/false) and `USER_DELETION` (anonymize|hard); throws naming a bad value. */
-export function readPrivacyOptions(env: Record<string, string | undefined>): PrivacyOptions {
-  const options: PrivacyOptions = { ...defaultPrivacy };
-  for (const [name, key] of Object.entries(flags)) {
-    const raw = env[name]?.trim().toLowerCase();
-    if (raw === undefined || raw === '') continue;
-    if (raw !== 'true' && raw !== 'false')
-      throw new Error(`${name} must be true or false, got ${JSON.stringify(env[name])}`);
-    options[key] = raw === 'true';
-  }
-  const deletion = env.USER_DELETION?.trim();
-  if (deletion) {
-    if (deletion !== 'anonymize' && deletion !== 'hard') {
-      throw new Error(`USER_DELETION must be anonymize or hard, got ${JSON.stringify(deletion)}`);
-    }
-    options.userDeletion = deletion;
-  }
-  return options;
-}

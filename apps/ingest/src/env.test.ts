@@ -1,0 +1,98 @@
+import { ConfigError } from '@clerk-sync/config';
+import { TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
+import { describe, expect, it } from 'vitest';
+import { ingestEnv, ingestEnvKeys, readIngestEnv } from './env.js';
+
+const base = { CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET };
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    readIngestEnv(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('readIngestEnv accepted a bad configuration');
+}
+
+describe('ingest configuration', () => {
+  it('has a default for everything but the signing secret', () => {
+    const env = readIngestEnv(base);
+    expect(env).toMatchObject({
+      PORT: 3000,
+      HOST: '0.0.0.0',
+      CLERK_WEBHOOK_SIGNING_SECRET: [TEST_SIGNING_SECRET],
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      QUEUE_NAME: 'clerk-events',
+      BODY_LIMIT_BYTES: 262_144,
+      ADMIN_USERNAME: 'admin',
+      ADMIN_ALLOWED_HOSTS: [],
+      LOG_LEVEL: 'info',
+    });
+    expect(env.ADMIN_PASSWORD).toBeUndefined();
+  });
+
+  it('names every bad variable in one ConfigError, and never echoes a secret', () => {
+    const badSecret = 'whsec_ok1234567890abcdefghijk== whsec_!!leaked-signing-secret!!';
+    const badPassword = 'hunter2-changeme-hunter2';
+    const badRedis = 'redis://:r3dis-pw@[bad';
+    const error = configError({
+      CLERK_WEBHOOK_SIGNING_SECRET: badSecret,
+      ADMIN_PASSWORD: badPassword,
+      REDIS_URL: badRedis,
+      QUEUE_NAME: 'no spaces',
+      PORT: 'http',
+      JOB_BACKOFF_JITTER: '2',
+      LOG_LEVEL: 'loud',
+    });
+    expect(error.message.split('\n')[0]).toBe('invalid ingest configuration:');
+    expect(error.problems.map((p) => p.key)).toEqual([
+      'PORT',
+      'CLERK_WEBHOOK_SIGNING_SECRET',
+      'REDIS_URL',
+      'QUEUE_NAME',
+      'JOB_BACKOFF_JITTER',
+      'ADMIN_PASSWORD',
+      'LOG_LEVEL',
+    ]);
+    for (const value of [
+      badSecret,
+      'leaked-signing-secret',
+      'whsec_ok1234567890',
+      badPassword,
+      'hunter2',
+      'r3dis-pw',
+    ]) {
+      expect(error.message).not.toContain(value);
+    }
+  });
+
+  it('refuses a headers timeout longer than the request timeout, by name', () => {
+    const error = configError({ ...base, HTTP_REQUEST_TIMEOUT_MS: '5000', HTTP_HEADERS_TIMEOUT_MS: '6000' });
+    expect(error.problems).toEqual([
+      { key: 'HTTP_HEADERS_TIMEOUT_MS', problem: 'must not exceed HTTP_REQUEST_TIMEOUT_MS' },
+    ]);
+    expect(readIngestEnv({ ...base, HTTP_HEADERS_TIMEOUT_MS: '15000' }).HTTP_HEADERS_TIMEOUT_MS).toBe(15_000);
+  });
+
+  it('lists every variable it reads, the queue and log pieces included, and no database variable', () => {
+    const read = new Set<string>();
+    const env = new Proxy<Record<string, string | undefined>>(
+      { ...base },
+      {
+        get(target, key) {
+          if (typeof key !== 'string') return undefined;
+          read.add(key);
+          return target[key];
+        },
+      },
+    );
+    ingestEnv.parse(env);
+    expect([...ingestEnvKeys].sort()).toEqual([...read].sort());
+    expect(ingestEnvKeys).toEqual(
+      expect.arrayContaining(['REDIS_URL', 'QUEUE_NAME', 'LOG_LEVEL', 'ADMIN_PASSWORD']),
+    );
+    const keys: readonly string[] = ingestEnvKeys;
+    expect(keys.filter((k) => k.startsWith('DB_') || k === 'DATABASE_URL')).toEqual([]);
+  });
+});

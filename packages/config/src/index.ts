@@ -1,0 +1,5 @@
+export { ConfigError, type ConfigProblem } from './config-error.js';
+export { emptyAsUnset, envFlag, envInt } from './env-fields.js';
+export { envKeys } from './env-keys.js';
+export { type EnvSource, parseEnv } from './parse-env.js';
+export { pickEnv } from './pick-env.js';
