@@ -30,6 +30,7 @@ export {
   pruneExpired,
   type RetentionPolicy,
 } from './retention/prune-expired.js';
+export { type RetentionEnv, retentionEnv, retentionPolicyFromEnv } from './retention/retention-env.js';
 export type { EntityTable } from './schema/entity-table.js';
 export { type ActiveUsers, readActiveUsers } from './stats/active-users.js';
 export {
