@@ -21,7 +21,11 @@ async function main(): Promise<void> {
     console.error(`invalid ingest configuration: ${(error as Error).message}`);
     process.exit(1);
   }
-  const { port, metricsPort, adminPort } = await service.listen();
+  const { port, metricsPort, adminPort } = await service.listen().catch(async (error: unknown) => {
+    // A listener that cannot bind fails the start; close what did open first.
+    await service.close().catch(() => {});
+    throw error;
+  });
   logger.info(
     {
       port,
