@@ -1,15 +1,22 @@
 import type { ServerOptions } from 'node:http';
-import { createProducerRedis, type DeadLetters, Enqueuer, openQueues, withTimeout } from '@clerk-sync/queue';
-import { type MetricsServer, serveMetrics } from '@clerk-sync/telemetry';
-import { type ServerType, serve } from '@hono/node-server';
+import {
+  createProducerRedis,
+  type DeadLetters,
+  Enqueuer,
+  type EventQueues,
+  openQueues,
+  withTimeout,
+} from '@clerk-sync/queue';
+import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
 import type { Queue } from 'bullmq';
 import type { Hono } from 'hono';
 import { adminCredentials, createAdminApp } from './admin/admin-app.js';
 import { createIngestApp } from './app.js';
 import type { IngestEnv } from './env.js';
-import { capConnections, type HttpLimits, httpServerOptions } from './http-limits.js';
+import { type HttpLimits, httpServerOptions } from './http-limits.js';
 import type { Logger } from './logger.js';
 import { createIngestMetrics, type IngestMetrics } from './metrics.js';
+import { serveApp } from './serve-app.js';
 import { createVerifier } from './webhook-verifier.js';
 
 export interface IngestService {
@@ -28,32 +35,21 @@ export interface IngestService {
 
 /**
  * The ingest: webhook app, metrics listener, admin app (only with `ADMIN_PASSWORD`), queue and metrics.
+ * Configuration is checked before anything opens; each resource then registers its close step with
+ * one closer, so `close()` runs: webhook listener (in-flight requests finish, up to
+ * `SHUTDOWN_TIMEOUT_MS`), admin and metrics listeners, pending enqueues, queues, Redis.
  */
 export function createIngestService(env: IngestEnv, logger: Logger): IngestService {
   const credentials = adminCredentials({ username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
-  const limits: HttpLimits = {
-    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
-    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
-    keepAliveTimeoutMs: env.HTTP_KEEPALIVE_TIMEOUT_MS,
-    maxConnections: env.HTTP_MAX_CONNECTIONS,
-  };
+  const limits = httpLimits(env);
   const serverOptions = httpServerOptions(limits);
-  const redis = createProducerRedis(env.REDIS_URL);
-  const queues = openQueues(env.QUEUE_NAME, redis);
+  const verifier = createVerifier(env.CLERK_WEBHOOK_SIGNING_SECRET);
+  const shutdown = createShutdown(logger);
+  const { redis, queues, enqueuer } = openProducer(env, shutdown);
   const { queue, deadLetters } = queues;
-  queue.on('error', () => {});
-  deadLetters.dead.on('error', () => {});
   const metrics = createIngestMetrics(queue, deadLetters);
-  const enqueuer = new Enqueuer(queue, redis, {
-    attempts: env.JOB_ATTEMPTS,
-    backoffMs: env.JOB_BACKOFF_MS,
-    jitter: env.JOB_BACKOFF_JITTER,
-    dedupeWindowSeconds: env.DEDUPE_WINDOW_SECONDS,
-    dedupeMaxJobs: env.DEDUPE_MAX_JOBS,
-    timeoutMs: env.ENQUEUE_TIMEOUT_MS,
-  });
   const app = createIngestApp({
-    verifier: createVerifier(env.CLERK_WEBHOOK_SIGNING_SECRET),
+    verifier,
     enqueue: (payload) => enqueuer.enqueue(payload),
     isReady: () => ping(redis, 1000),
     logger,
@@ -64,81 +60,83 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   const adminApp = credentials
     ? createAdminApp({ queue, deadLetters, credentials, allowedHosts: adminAllowedHosts(env) })
     : undefined;
+  const listen = () => listenAll({ env, limits, serverOptions, app, adminApp, metrics, shutdown });
+  return { app, adminApp, queue, deadLetters, enqueuer, metrics, listen, close: shutdown.close };
+}
 
-  let server: ServerType | undefined;
-  let adminServer: ServerType | undefined;
-  let metricsServer: MetricsServer | undefined;
-  let closing: Promise<void> | undefined;
-
-  const start = (
-    fetch: Hono['fetch'],
-    port: number,
-    hostname: string,
-    keep: (s: ServerType) => void,
-    serverOptions?: ServerOptions,
-  ) =>
-    new Promise<number>((resolve, reject) => {
-      const s = serve({ fetch, port, hostname, serverOptions }, (info) => resolve(info.port));
-      s.once('error', reject);
-      keep(s);
-    });
-  const startMetrics = async () => {
-    metricsServer = await serveMetrics(metrics.registry, {
-      port: env.METRICS_PORT,
-      hostname: env.METRICS_HOST,
-    });
-    return metricsServer.port;
+function httpLimits(env: IngestEnv): HttpLimits {
+  return {
+    requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS,
+    keepAliveTimeoutMs: env.HTTP_KEEPALIVE_TIMEOUT_MS,
+    maxConnections: env.HTTP_MAX_CONNECTIONS,
   };
-  const listen = async () => ({
-    port: await start(
-      app.fetch,
-      env.PORT,
-      env.HOST,
-      (s) => {
-        server = s;
-        capConnections(s, limits);
-      },
-      serverOptions,
-    ),
-    metricsPort: await startMetrics(),
-    adminPort: adminApp
-      ? await start(
-          adminApp.fetch,
-          env.ADMIN_PORT,
-          env.ADMIN_HOST,
-          (s) => {
-            adminServer = s;
-            // The operator's browser makes a handful of connections; the same timeouts and cap keep a
-            // hostile client on the network from holding them open.
-            capConnections(s, limits);
-          },
-          serverOptions,
-        )
-      : undefined,
+}
+
+/** Redis, the queues and the Enqueuer, each registered with the closer as it opens. */
+function openProducer(
+  env: IngestEnv,
+  shutdown: Shutdown,
+): { redis: ReturnType<typeof createProducerRedis>; queues: EventQueues; enqueuer: Enqueuer } {
+  const redis = createProducerRedis(env.REDIS_URL);
+  shutdown.add('redis', () => redis.disconnect());
+  const queues = openQueues(env.QUEUE_NAME, redis);
+  // Closing a queue whose Redis never answered would wait for it; bound it.
+  shutdown.add('queues', () => withTimeout(queues.close(), 2000).catch(() => {}));
+  queues.queue.on('error', () => {});
+  queues.deadLetters.dead.on('error', () => {});
+  const enqueuer = new Enqueuer(queues.queue, redis, {
+    attempts: env.JOB_ATTEMPTS,
+    backoffMs: env.JOB_BACKOFF_MS,
+    jitter: env.JOB_BACKOFF_JITTER,
+    dedupeWindowSeconds: env.DEDUPE_WINDOW_SECONDS,
+    dedupeMaxJobs: env.DEDUPE_MAX_JOBS,
+    timeoutMs: env.ENQUEUE_TIMEOUT_MS,
   });
+  shutdown.add('enqueuer', () => enqueuer.drain());
+  return { redis, queues, enqueuer };
+}
 
-  const close = () => {
-    closing ??= (async () => {
-      if (server) {
-        const stopped = new Promise<void>((resolve) => server?.close(() => resolve()));
-        const force = setTimeout(() => {
-          if (server && 'closeAllConnections' in server) server.closeAllConnections();
-        }, env.SHUTDOWN_TIMEOUT_MS);
-        await stopped;
-        clearTimeout(force);
-      }
-      if (adminServer && 'closeAllConnections' in adminServer) adminServer.closeAllConnections();
-      await new Promise<void>((resolve) => (adminServer ? adminServer.close(() => resolve()) : resolve()));
-      await metricsServer?.close();
-      await enqueuer.drain();
-      // Closing a queue whose Redis never answered would wait for it; bound it.
-      await withTimeout(queues.close(), 2000).catch(() => {});
-      redis.disconnect();
-    })();
-    return closing;
-  };
+interface Listeners {
+  env: IngestEnv;
+  limits: HttpLimits;
+  serverOptions: ServerOptions;
+  app: { fetch: Hono['fetch'] };
+  adminApp: { fetch: Hono['fetch'] } | undefined;
+  metrics: IngestMetrics;
+  shutdown: Shutdown;
+}
 
-  return { app, adminApp, queue, deadLetters, enqueuer, metrics, listen, close };
+/**
+ * Opens the metrics, admin and webhook listeners in that order, so that closing, newest first, stops
+ * taking webhooks before anything else and the public edge only opens once everything behind it is up.
+ */
+async function listenAll(parts: Listeners): ReturnType<IngestService['listen']> {
+  const { env, limits, serverOptions, shutdown } = parts;
+  const metricsServer = await serveMetrics(parts.metrics.registry, {
+    port: env.METRICS_PORT,
+    hostname: env.METRICS_HOST,
+  });
+  shutdown.add('metrics listener', () => metricsServer.close());
+  // The operator's browser makes a handful of connections; the same timeouts and cap keep a hostile
+  // client on the network from holding them open.
+  const admin = parts.adminApp
+    ? await serveApp(parts.adminApp.fetch, {
+        port: env.ADMIN_PORT,
+        hostname: env.ADMIN_HOST,
+        limits,
+        serverOptions,
+      })
+    : undefined;
+  if (admin) shutdown.add('admin listener', () => admin.close(0));
+  const webhooks = await serveApp(parts.app.fetch, {
+    port: env.PORT,
+    hostname: env.HOST,
+    limits,
+    serverOptions,
+  });
+  shutdown.add('webhook listener', () => webhooks.close(env.SHUTDOWN_TIMEOUT_MS));
+  return { port: webhooks.port, metricsPort: metricsServer.port, adminPort: admin?.port };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import type { RawEvent } from '@clerk-sync/events';
 import { EnqueueRejectedError, isRedisFailure, type JobPayload } from '@clerk-sync/queue';
@@ -9,6 +10,7 @@ import {
   svixHeaders,
   TEST_SIGNING_SECRET,
 } from '@clerk-sync/testkit';
+import { Queue } from 'bullmq';
 import { ReplyError } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -401,6 +403,54 @@ describe('enqueue errors that are not Redis being away', () => {
     expect(isRedisFailure(new ReplyError('OOM command not allowed when used memory > maxmemory'))).toBe(true);
     expect(isRedisFailure(new RangeError('Maximum call stack size exceeded'))).toBe(false);
     expect(isRedisFailure(new TypeError('Do not know how to serialize a BigInt'))).toBe(false);
+  });
+});
+
+describe('close()', () => {
+  it('lets a webhook in flight finish and store its job before the queue and Redis close', async () => {
+    const s = service({ PORT: '0', HOST: '127.0.0.1', METRICS_PORT: '0', SHUTDOWN_TIMEOUT_MS: '5000' });
+    const id = `msg_${randomUUID()}`;
+    const queue = new Queue(s.queue.name, { connection: { url: redisUrl } });
+    try {
+      const { port } = await s.listen();
+      const req = httpRequest({
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: '/webhooks/clerk',
+        // One connection, closed after the answer: an idle keep-alive one would hold the close open.
+        agent: false,
+        headers: { ...svixHeaders(TEST_SIGNING_SECRET, id, body), 'content-length': Buffer.byteLength(body) },
+      });
+      const answered = new Promise<number | undefined>((resolve, reject) => {
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode);
+        });
+        req.on('error', reject);
+      });
+      // Headers and half the body: the request is in flight when the shutdown begins.
+      req.write(body.slice(0, 20));
+      await new Promise((r) => setTimeout(r, 200));
+      const closing = s.close();
+      let closed = false;
+      void closing.then(() => {
+        closed = true;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(closed).toBe(false);
+      req.end(body.slice(20));
+      expect(await answered).toBe(202);
+      await closing;
+      expect((await queue.getJob(id))?.name).toBe('user.created');
+      // Closed for good: a second call is the same finished shutdown, and no new connection is taken.
+      await s.close();
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+    } finally {
+      await s.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   });
 });
 

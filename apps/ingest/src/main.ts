@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   const tracing = await startTracing({ serviceName: 'clerk-sync-ingest', env: process.env });
   const logger = createLogger(env.LOG_LEVEL);
   const service = createIngestService(env, logger);
-  const { port, metricsPort, adminPort } = await service.listen();
+  const { port, metricsPort, adminPort } = await service.listen().catch(async (error: unknown) => {
+    // A listener that cannot bind fails the start; close what did open first.
+    await service.close().catch(() => {});
+    throw error;
+  });
   logger.info(
     {
       port,

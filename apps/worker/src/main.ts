@@ -17,7 +17,11 @@ async function main(): Promise<void> {
   const tracing = await startTracing({ serviceName: 'clerk-sync-worker', env: process.env });
   const logger = createLogger(env.LOG_LEVEL);
   const service = await startWorker(env, logger);
-  const metricsPort = await service.listenMetrics();
+  const metricsPort = await service.listenMetrics().catch(async (error: unknown) => {
+    // A metrics port that cannot be bound fails the start; close the consumer first.
+    await service.close().catch(() => {});
+    throw error;
+  });
   logger.info(
     { metricsPort, metricsHost: env.WORKER_METRICS_HOST, tracing: tracing.enabled },
     'metrics listening',

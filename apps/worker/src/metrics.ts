@@ -21,6 +21,22 @@ const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 export function createWorkerMetrics(): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clerk_sync_worker_' });
+  const apply = applyInstruments(registry);
+  const failures = failureInstruments(registry);
+  return {
+    registry,
+    onBatch: (report) => observeBatch(apply, report),
+    onRetry: () => failures.retries.inc(),
+    onDeadLetter: () => failures.dead.inc(),
+    onDeadLetterSweep(count, removed) {
+      failures.held.set(count);
+      if (removed > 0) failures.expired.inc(removed);
+    },
+  };
+}
+
+/** Outcomes, batch latency and size, and the two lags. */
+function applyInstruments(registry: Registry) {
   const events = new Counter({
     name: metricNames.eventsApplied,
     help: 'Events by apply outcome (applied, stale, duplicate, ignored), and failed: attempts whose batch or event failed.',
@@ -39,6 +55,23 @@ export function createWorkerMetrics(): WorkerMetrics {
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500],
     registers: [registry],
   });
+  const lag = new Histogram({
+    name: metricNames.endToEndLag,
+    help: "Seconds from the change in Clerk (the event's version) to its commit here.",
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [registry],
+  });
+  const queueLag = new Histogram({
+    name: metricNames.queueLag,
+    help: 'Seconds from the ingest accepting an event to its commit.',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    registers: [registry],
+  });
+  return { events, duration, size, lag, queueLag };
+}
+
+/** Retries and dead letters: moved, held and expired. */
+function failureInstruments(registry: Registry) {
   const retries = new Counter({
     name: metricNames.retries,
     help: 'Failed attempts that will be retried.',
@@ -59,40 +92,21 @@ export function createWorkerMetrics(): WorkerMetrics {
     help: 'Dead letters deleted unreplayed because they outlived DEAD_LETTER_TTL_MS.',
     registers: [registry],
   });
-  const lag = new Histogram({
-    name: metricNames.endToEndLag,
-    help: "Seconds from the change in Clerk (the event's version) to its commit here.",
-    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
-    registers: [registry],
-  });
-  const queueLag = new Histogram({
-    name: metricNames.queueLag,
-    help: 'Seconds from the ingest accepting an event to its commit.',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
-    registers: [registry],
-  });
-  return {
-    registry,
-    onBatch(report) {
-      if (report.failed > 0) events.inc({ outcome: 'failed' }, report.failed);
-      if (report.results.length === 0) return;
-      duration.observe(report.seconds);
-      size.observe(report.size);
-      const now = Date.now();
-      const bySvixId = new Map(report.events.map((e) => [e.svixId, e]));
-      for (const { svixId, outcome } of report.results) {
-        events.inc({ outcome });
-        const event = bySvixId.get(svixId);
-        if (outcome !== 'applied' || !event) continue;
-        if (event.version !== null) lag.observe(Math.max(0, now - event.version) / 1000);
-        queueLag.observe(Math.max(0, now - event.receivedAt) / 1000);
-      }
-    },
-    onRetry: () => retries.inc(),
-    onDeadLetter: () => dead.inc(),
-    onDeadLetterSweep(count, removed) {
-      held.set(count);
-      if (removed > 0) expired.inc(removed);
-    },
-  };
+  return { retries, dead, held, expired };
+}
+
+function observeBatch(m: ReturnType<typeof applyInstruments>, report: BatchReport): void {
+  if (report.failed > 0) m.events.inc({ outcome: 'failed' }, report.failed);
+  if (report.results.length === 0) return;
+  m.duration.observe(report.seconds);
+  m.size.observe(report.size);
+  const now = Date.now();
+  const bySvixId = new Map(report.events.map((e) => [e.svixId, e]));
+  for (const { svixId, outcome } of report.results) {
+    m.events.inc({ outcome });
+    const event = bySvixId.get(svixId);
+    if (outcome !== 'applied' || !event) continue;
+    if (event.version !== null) m.lag.observe(Math.max(0, now - event.version) / 1000);
+    m.queueLag.observe(Math.max(0, now - event.receivedAt) / 1000);
+  }
 }

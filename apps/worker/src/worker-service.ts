@@ -1,31 +1,18 @@
-import { type ApplyOutcome, applyEvents, type ClerkDatabase, openDatabase } from '@clerk-sync/db';
-import { InvalidEventError, prepareEvent } from '@clerk-sync/events';
-import {
-  type DeadLetters,
-  isScrubbed,
-  JobScrubber,
-  openQueues,
-  parseJobPayload,
-  redactFailureReason,
-  UnrecoverableError,
-} from '@clerk-sync/queue';
-import {
-  attributes,
-  extractTrace,
-  MESSAGING_SYSTEM,
-  type MetricsServer,
-  serveMetrics,
-  spanNames,
-  traced,
-} from '@clerk-sync/telemetry';
-import { type SpanContext, SpanKind, trace } from '@opentelemetry/api';
-import { type Job, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import { applyEvents, type ClerkDatabase, openDatabase } from '@clerk-sync/db';
+import { type DeadLetters, JobScrubber, openQueues } from '@clerk-sync/queue';
+import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
+import { type Processor, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
+import { startDeadLetterSweep } from './dead-letter-sweep.js';
 import type { WorkerEnv } from './env.js';
+import { failurePolicy } from './failure-policy.js';
+import { createJobProcessor } from './job-processor.js';
+import { logBatch } from './log-batch.js';
 import type { Logger } from './logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { prepareSchema } from './prepare-schema.js';
+import { connectWorkerRedis } from './worker-redis.js';
 
 export interface WorkerHooks {
   onBatch?: (report: BatchReport) => void;
@@ -38,123 +25,125 @@ export interface WorkerService {
   listenMetrics(): Promise<number>;
   deadLetters: DeadLetters;
   database: ClerkDatabase;
-  /** Stops fetching, finishes the current batch, closes queues, Redis and the database. Idempotent. */
+  /**
+   * Stops the sweep and the metrics listener, stops fetching, finishes the current batch, then closes
+   * queues, Redis and the database. Idempotent.
+   */
   close(): Promise<void>;
 }
 
 /**
  * Starts the consumer: migrates the schema (under an advisory lock) or, with `MIGRATE_ON_START=false`,
  * checks that it has every migration; then applies jobs in batches. Throws if the schema cannot be
- * migrated or is behind, so the process exits non-zero instead of running on a broken schema.
+ * migrated or is behind, so the process exits non-zero instead of running on a broken schema; whatever
+ * the start had opened by then is closed first.
  */
 export async function startWorker(
   env: WorkerEnv,
   logger: Logger,
   hooks: WorkerHooks = {},
 ): Promise<WorkerService> {
+  const shutdown = createShutdown(logger);
   const database = await openDatabase(env.db);
+  shutdown.add('database', () => database.close());
   try {
-    const applied = await prepareSchema(database, env);
-    logger.info(
-      {
-        schema: env.db.schema,
-        backend: database.kind,
-        migrations: applied,
-        migrateOnStart: env.MIGRATE_ON_START,
-      },
-      'database ready',
-    );
+    await prepareDatabase(database, env, logger);
+    return await startConsumer({ env, logger, hooks, database, shutdown });
   } catch (error) {
-    await database.close();
+    await shutdown.close().catch(() => {});
     throw error;
   }
+}
 
-  const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: null });
-  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  await warnUnlessNoEviction(connection, logger);
+interface ConsumerParts {
+  env: WorkerEnv;
+  logger: Logger;
+  hooks: WorkerHooks;
+  database: ClerkDatabase;
+  /** Each resource registers its close step here as it is opened; steps run newest first. */
+  shutdown: Shutdown;
+}
 
+async function prepareDatabase(database: ClerkDatabase, env: WorkerEnv, logger: Logger): Promise<void> {
+  const applied = await prepareSchema(database, env);
+  logger.info(
+    {
+      schema: env.db.schema,
+      backend: database.kind,
+      migrations: applied,
+      migrateOnStart: env.MIGRATE_ON_START,
+    },
+    'database ready',
+  );
+}
+
+/**
+ * Redis, queues, the Batcher, the Worker and the dead-letter sweep, each registered with the closer as
+ * it opens, so that closing runs: sweep, Worker (stop fetching, let active jobs end), Batcher (commit
+ * what it holds), scrubber, queues, Redis, database.
+ */
+async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
+  const { env, logger, hooks, database, shutdown } = parts;
+  const connection = await connectWorkerRedis(env.REDIS_URL, logger);
+  shutdown.add('redis', () => connection.disconnect());
   const queues = openQueues(env.QUEUE_NAME, connection);
+  shutdown.add('queues', () => queues.close());
   const { deadLetters } = queues;
+  const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, queues.queue) : undefined;
+  if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
   const metrics = createWorkerMetrics();
   const batcher = new Batcher({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
     apply: (events) => applyEvents(database.db, events, { privacy: env.privacy }),
     onBatch: (report) => {
-      const line = {
-        size: report.size,
-        ms: Math.round(report.seconds * 1000),
-        isolated: report.isolated,
-        ...count(report),
-        ...(report.failed > 0
-          ? { failed: report.failed, reason: redactFailureReason(report.error ?? '') }
-          : {}),
-      };
-      // A batch none of whose events committed is not "applied": say so, so alerts on logs see it.
-      if (report.results.length === 0 && report.failed > 0) logger.error(line, 'batch failed');
-      else if (report.failed > 0) logger.warn(line, 'batch applied with failures');
-      else logger.info(line, 'batch applied');
+      logBatch(logger, report);
       metrics.onBatch(report);
       hooks.onBatch?.(report);
     },
   });
+  shutdown.add('batcher', () => batcher.drain());
+  const processor = createJobProcessor({
+    queueName: env.QUEUE_NAME,
+    batcher,
+    scrubber,
+    logger,
+    maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
+  });
+  const worker = createWorker(env, connection, processor);
+  shutdown.add('worker', () => worker.close());
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('failed', failurePolicy({ deadLetters, metrics, logger }));
+  const stopSweep = await startDeadLetterSweep({
+    deadLetters,
+    metrics,
+    logger,
+    intervalMs: env.DEAD_LETTER_SWEEP_MS,
+    ttlMs: env.DEAD_LETTER_TTL_MS,
+  });
+  shutdown.add('dead-letter sweep', stopSweep);
+  worker.run().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'worker stopped'));
+  logger.info(
+    { queue: env.QUEUE_NAME, concurrency: env.WORKER_CONCURRENCY, batchMax: env.BATCH_MAX },
+    'worker started',
+  );
+  const listenMetrics = () => listenForScrapes(env, metrics, shutdown);
+  return { worker, metrics, listenMetrics, deadLetters, database, close: shutdown.close };
+}
 
-  const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, queues.queue) : undefined;
+/** The shared `/metrics` listener; opened last, so it is the first thing closed. */
+async function listenForScrapes(env: WorkerEnv, metrics: WorkerMetrics, shutdown: Shutdown): Promise<number> {
+  const server = await serveMetrics(metrics.registry, {
+    port: env.WORKER_METRICS_PORT,
+    hostname: env.WORKER_METRICS_HOST,
+  });
+  shutdown.add('metrics listener', () => server.close());
+  return server.port;
+}
 
-  const tracer = trace.getTracer('clerk-sync-worker');
-  const process = (job: Job): Promise<ApplyOutcome> => {
-    const data = job.data as {
-      trace?: Record<string, string>;
-      event?: { type?: unknown; data?: { id?: unknown } };
-    };
-    const eventType = typeof data?.event?.type === 'string' ? data.event.type : job.name;
-    const entityId = typeof data?.event?.data?.id === 'string' ? data.event.data.id : '';
-    return traced(
-      tracer,
-      spanNames.process(env.QUEUE_NAME),
-      {
-        kind: SpanKind.CONSUMER,
-        attributes: {
-          [attributes.messagingSystem]: MESSAGING_SYSTEM,
-          [attributes.destination]: env.QUEUE_NAME,
-          [attributes.operationType]: 'process',
-          [attributes.messageId]: job.id ?? '',
-          [attributes.eventType]: eventType,
-          [attributes.entityId]: entityId,
-          'messaging.bullmq.attempt': job.attemptsMade + 1,
-        },
-      },
-      async (span) => {
-        const outcome = await processJob(job, span.spanContext());
-        span.setAttribute(attributes.outcome, outcome);
-        return outcome;
-      },
-      extractTrace(typeof data?.trace === 'object' ? data.trace : undefined),
-    );
-  };
-
-  const processJob = async (job: Job, span: SpanContext): Promise<ApplyOutcome> => {
-    // Scrubbed only after its event committed: a stalled job picked up again has nothing left to do.
-    if (isScrubbed(job.data)) return 'duplicate';
-    let payload: ReturnType<typeof parseJobPayload>;
-    let event: ReturnType<typeof prepareEvent>;
-    try {
-      payload = parseJobPayload(job.data);
-      event = prepareEvent(payload, { now: Date.now(), maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS });
-    } catch (error) {
-      if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
-      throw error;
-    }
-    const outcome = await batcher.submit(event, span);
-    await scrubber?.scrub(job, payload);
-    logger.debug(
-      { svixId: event.svixId, eventType: event.type, entityId: event.entityId, outcome },
-      'event done',
-    );
-    return outcome;
-  };
-
-  const worker = new Worker(env.QUEUE_NAME, process, {
+/** The BullMQ Worker, not yet running: the caller attaches its listeners first. */
+function createWorker(env: WorkerEnv, connection: Redis, processor: Processor): Worker {
+  return new Worker(env.QUEUE_NAME, processor, {
     connection,
     concurrency: env.WORKER_CONCURRENCY,
     maxStalledCount: env.WORKER_MAX_STALLED,
@@ -162,98 +151,4 @@ export async function startWorker(
     stalledInterval: env.WORKER_STALLED_INTERVAL_MS,
     autorun: false,
   });
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
-  worker.on('failed', (job, err) => {
-    if (!job) return;
-    const final = err instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    const line = {
-      svixId: job.id,
-      eventType: job.name,
-      attemptsMade: job.attemptsMade,
-      reason: redactFailureReason(err.message),
-    };
-    if (!final) {
-      metrics.onRetry();
-      logger.warn(line, 'event failed, will retry');
-      if (job.attemptsMade === 1) {
-        job.updateData({ ...job.data, firstFailedAt: Date.now() }).catch(() => {});
-      }
-      return;
-    }
-    logger.error(line, 'event failed for good, moving to dead letters');
-    deadLetters.bury(job).then(
-      () => metrics.onDeadLetter(),
-      (e: unknown) =>
-        logger.error(
-          { svixId: job.id, err: (e as Error).message },
-          'dead-letter move failed; the sweep retries',
-        ),
-    );
-  });
-
-  const sweep = async () => {
-    const moved = await deadLetters.sweep();
-    if (moved > 0) logger.warn({ moved }, 'moved failed jobs to dead letters');
-    const expired = await deadLetters.expire(env.DEAD_LETTER_TTL_MS);
-    if (expired > 0) logger.warn({ expired, ttlMs: env.DEAD_LETTER_TTL_MS }, 'deleted expired dead letters');
-    metrics.onDeadLetterSweep(await deadLetters.held(), expired);
-  };
-  await sweep();
-  const sweeper = setInterval(() => {
-    sweep().catch((e: unknown) => logger.error({ err: (e as Error).message }, 'dead-letter sweep failed'));
-  }, env.DEAD_LETTER_SWEEP_MS);
-  sweeper.unref();
-
-  worker.run().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'worker stopped'));
-  logger.info(
-    { queue: env.QUEUE_NAME, concurrency: env.WORKER_CONCURRENCY, batchMax: env.BATCH_MAX },
-    'worker started',
-  );
-
-  let metricsServer: MetricsServer | undefined;
-  const listenMetrics = async () => {
-    metricsServer = await serveMetrics(metrics.registry, {
-      port: env.WORKER_METRICS_PORT,
-      hostname: env.WORKER_METRICS_HOST,
-    });
-    return metricsServer.port;
-  };
-
-  let closing: Promise<void> | undefined;
-  const close = () => {
-    closing ??= (async () => {
-      clearInterval(sweeper);
-      await metricsServer?.close();
-      await worker.close();
-      await batcher.drain();
-      await queues.close();
-      scrubber?.close();
-      connection.disconnect();
-      await database.close();
-    })();
-    return closing;
-  };
-  return { worker, metrics, listenMetrics, deadLetters, database, close };
-}
-
-function count(report: BatchReport): Partial<Record<ApplyOutcome, number>> {
-  const counts: Partial<Record<ApplyOutcome, number>> = {};
-  for (const { outcome } of report.results) counts[outcome] = (counts[outcome] ?? 0) + 1;
-  return counts;
-}
-
-/** Evicted job keys are lost events, so a Redis that may evict deserves a loud warning at start. */
-async function warnUnlessNoEviction(redis: Redis, logger: Logger): Promise<void> {
-  try {
-    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
-    const policy = reply[1];
-    if (policy && policy !== 'noeviction') {
-      logger.warn(
-        { policy },
-        'Redis maxmemory-policy is not noeviction: Redis may evict queued events under memory pressure',
-      );
-    }
-  } catch {
-    logger.info('could not read Redis maxmemory-policy (CONFIG may be disabled); make sure it is noeviction');
-  }
 }

@@ -76,15 +76,62 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
   return { types, seconds: (performance.now() - started) / 1000, requests, throttled, retries };
 }
 
+/** One type's run: its counters, and how far the listing has got. */
+interface TypeRun {
+  source: Source;
+  options: BackfillOptions;
+  progress: Progress;
+  /** Objects per page. */
+  limit: number;
+  summary: TypeSummary;
+  /** Objects listed so far, interrupted runs included; saved with each page's checkpoint. */
+  seen: number;
+  total: number | undefined;
+}
+
+interface FetchedPage {
+  page: Page;
+  changes: EntityChange[];
+}
+
 async function backfillType(
   source: Source,
   options: BackfillOptions,
   progress: Progress,
 ): Promise<TypeSummary> {
   const started = performance.now();
-  const { db, api, signal } = options;
-  const limit = options.pageSize ?? 500;
-  const state = await readCheckpoint(db, source.name);
+  const { signal } = options;
+  const { run, position } = await startTypeRun(source, options, progress);
+  let next: Promise<FetchedPage> | undefined = fetchFrom(run, position);
+  while (next) {
+    let fetched: FetchedPage;
+    try {
+      fetched = await next;
+    } catch (error) {
+      // Interrupted while the next page was in flight: everything written so far is checkpointed.
+      if (signal?.aborted) break;
+      throw error;
+    }
+    const last: boolean = fetched.page.items.length < run.limit;
+    // Fetch ahead while this page is written. A rejected prefetch is handled when awaited.
+    next = last || signal?.aborted ? undefined : fetchFrom(run, fetched.page.next);
+    next?.catch(() => {});
+    await applyPage(run, fetched, last);
+    if (signal?.aborted) break;
+  }
+  run.summary.seconds = (performance.now() - started) / 1000;
+  progress.finish(source.name, run.summary.complete ? undefined : 'interrupted; run again to resume');
+  return run.summary;
+}
+
+/** Reads the type's checkpoint: a finished type starts over, an interrupted one resumes where it stopped. */
+async function startTypeRun(
+  source: Source,
+  options: BackfillOptions,
+  progress: Progress,
+): Promise<{ run: TypeRun; position: Position }> {
+  const state = await readCheckpoint(options.db, source.name);
+  const resumedAt = state?.done ? 0 : (state?.seen ?? 0);
   const summary: TypeSummary = {
     name: source.name,
     fetched: 0,
@@ -92,87 +139,73 @@ async function backfillType(
     stale: 0,
     invalid: 0,
     pages: 0,
-    resumedAt: state?.done ? 0 : (state?.seen ?? 0),
+    resumedAt,
     complete: false,
     seconds: 0,
   };
-  let seen = summary.resumedAt;
   const position: Position =
     state && !state.done ? { cursor: state.cursor, offset: state.nextOffset } : { cursor: null, offset: 0 };
-  let total = source.total ? await source.total(api) : (state?.total ?? undefined);
-  progress.start(source.name, total, seen);
+  const total = source.total ? await source.total(options.api) : (state?.total ?? undefined);
+  const limit = options.pageSize ?? 500;
+  progress.start(source.name, total, resumedAt);
+  return { run: { source, options, progress, limit, summary, seen: resumedAt, total }, position };
+}
 
-  const fetchPage = async (at: Position): Promise<Page> => {
-    try {
-      return await source.page(api, at, limit);
-    } catch (error) {
-      // The saved cursor's object was deleted since: start this type over; the guards make that safe.
-      if (error instanceof ClerkApiError && error.status === 422 && at.cursor !== null) {
-        seen = 0;
-        return source.page(api, { cursor: null, offset: 0 }, limit);
-      }
-      throw error;
+async function fetchPage(run: TypeRun, at: Position): Promise<Page> {
+  const { source, options, limit } = run;
+  try {
+    return await source.page(options.api, at, limit);
+  } catch (error) {
+    // The saved cursor's object was deleted since: start this type over; the guards make that safe.
+    if (error instanceof ClerkApiError && error.status === 422 && at.cursor !== null) {
+      run.seen = 0;
+      return source.page(options.api, { cursor: null, offset: 0 }, limit);
     }
-  };
-
-  /** Fetches and validates a page; done ahead, this CPU work overlaps the previous page's transaction. */
-  const fetchFrom = async (at: Position): Promise<{ page: Page; changes: EntityChange[] }> => {
-    const page = await fetchPage(at);
-    const changes: EntityChange[] = [];
-    for (const item of page.items) {
-      try {
-        const { event, version } = snapshotEvent(source.kind, item, {
-          now: Date.now(),
-          maxFutureSkewMs: options.maxFutureSkewMs,
-        });
-        changes.push(entityChangeFor(event, version, options.privacy));
-      } catch (error) {
-        if (!(error instanceof InvalidEventError)) throw error;
-        summary.invalid += 1;
-        options.onInvalid?.(source.name, String((item as Json).id ?? '?'), error.reason);
-      }
-    }
-    return { page, changes };
-  };
-
-  let next: Promise<{ page: Page; changes: EntityChange[] }> | undefined = fetchFrom(position);
-  while (next) {
-    let page: Page;
-    let changes: EntityChange[];
-    try {
-      ({ page, changes } = await next);
-    } catch (error) {
-      // Interrupted while the next page was in flight: everything written so far is checkpointed.
-      if (signal?.aborted) break;
-      throw error;
-    }
-    const last: boolean = page.items.length < limit;
-    // Fetch ahead while this page is written. A rejected prefetch is handled when awaited.
-    next = last || signal?.aborted ? undefined : fetchFrom(page.next);
-    next?.catch(() => {});
-    total = page.total ?? total;
-
-    seen += page.items.length;
-    const outcomes = await applyChanges(db, changes, {
-      privacy: options.privacy,
-      source: 'backfill',
-      alsoInTransaction: (trx) =>
-        saveCheckpoint(trx, source.name, {
-          cursor: page.next.cursor,
-          nextOffset: page.next.offset,
-          seen,
-          total: total ?? null,
-          done: last,
-        }),
-    });
-    summary.pages += 1;
-    summary.fetched += page.items.length;
-    for (const o of outcomes) summary[o] += 1;
-    progress.advance(source.name, page.items.length, total);
-    if (last) summary.complete = true;
-    if (signal?.aborted) break;
+    throw error;
   }
-  summary.seconds = (performance.now() - started) / 1000;
-  progress.finish(source.name, summary.complete ? undefined : 'interrupted; run again to resume');
-  return summary;
+}
+
+/** Fetches and validates a page; done ahead, this CPU work overlaps the previous page's transaction. */
+async function fetchFrom(run: TypeRun, at: Position): Promise<FetchedPage> {
+  const { source, options, summary } = run;
+  const page = await fetchPage(run, at);
+  const changes: EntityChange[] = [];
+  for (const item of page.items) {
+    try {
+      const { event, version } = snapshotEvent(source.kind, item, {
+        now: Date.now(),
+        maxFutureSkewMs: options.maxFutureSkewMs,
+      });
+      changes.push(entityChangeFor(event, version, options.privacy));
+    } catch (error) {
+      if (!(error instanceof InvalidEventError)) throw error;
+      summary.invalid += 1;
+      options.onInvalid?.(source.name, String((item as Json).id ?? '?'), error.reason);
+    }
+  }
+  return { page, changes };
+}
+
+/** Writes one page and its checkpoint in one transaction, then counts it. */
+async function applyPage(run: TypeRun, { page, changes }: FetchedPage, last: boolean): Promise<void> {
+  const { source, options, summary } = run;
+  run.total = page.total ?? run.total;
+  run.seen += page.items.length;
+  const outcomes = await applyChanges(options.db, changes, {
+    privacy: options.privacy,
+    source: 'backfill',
+    alsoInTransaction: (trx) =>
+      saveCheckpoint(trx, source.name, {
+        cursor: page.next.cursor,
+        nextOffset: page.next.offset,
+        seen: run.seen,
+        total: run.total ?? null,
+        done: last,
+      }),
+  });
+  summary.pages += 1;
+  summary.fetched += page.items.length;
+  for (const o of outcomes) summary[o] += 1;
+  run.progress.advance(source.name, page.items.length, run.total);
+  if (last) summary.complete = true;
 }

@@ -3,6 +3,7 @@ import {
   type ClerkDatabase,
   type EntityChange,
   entityChangeFor,
+  type LocalRow,
   membershipTable,
   organizationTable,
   type PrivacyOptions,
@@ -55,73 +56,106 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
   const progress = options.progress ?? silentProgress;
   const report: TypeDrift[] = [];
   for (const source of options.sources ?? allSources) {
-    const table = tables[source.name];
-    const local = await readLocalRows(options.db, table);
-    const drift: TypeDrift = {
-      name: source.name,
-      inClerk: 0,
-      local: [...local.values()].filter((r) => !r.deleted).length,
-      missing: [],
-      outdated: [],
-      gone: [],
-      deletedLocally: [],
-      applied: 0,
-    };
-    const fixes: EntityChange[] = [];
-    const seen = new Set<string>();
-    const limit = options.pageSize ?? 500;
-    let at: Position = { cursor: null, offset: 0 };
-    progress.start(source.name, undefined, 0);
-    for (;;) {
-      const page = await source.page(options.api, at, limit);
-      for (const item of page.items) {
-        const id = String((item as Json).id);
-        seen.add(id);
-        const row = local.get(id);
-        // The Backend API may give seconds; rows hold milliseconds.
-        const updatedAt = toMillis(Number((item as Json).updated_at));
-        if (row?.deleted) drift.deletedLocally.push(id);
-        else if (!row) drift.missing.push(id);
-        else if (row.version < updatedAt) drift.outdated.push(id);
-        else continue;
-        if (row?.deleted) continue;
-        try {
-          const { event, version } = snapshotEvent(source.kind, item, {
-            now: Date.now(),
-            maxFutureSkewMs: options.maxFutureSkewMs,
-          });
-          fixes.push(entityChangeFor(event, version, options.privacy));
-        } catch (error) {
-          if (!(error instanceof InvalidEventError)) throw error;
-        }
-      }
-      drift.inClerk += page.items.length;
-      progress.advance(source.name, page.items.length, page.total);
-      if (page.items.length < limit) break;
-      at = page.next;
-    }
-    const candidates = [...local.entries()].filter(([id, r]) => !r.deleted && !seen.has(id));
-    for (const [id, row] of candidates) {
-      if (await isGone(options.api, source.name, id, row.organizationId)) drift.gone.push(id);
-    }
-    if (options.apply) {
-      const now = Date.now();
-      const all = [
-        ...fixes,
-        ...drift.gone.map((id) => tombstone(table, id, Math.max(now, local.get(id)?.version ?? 0))),
-      ];
-      for (let i = 0; i < all.length; i += 500) {
-        const outcomes = await applyChanges(options.db, all.slice(i, i + 500), {
-          privacy: options.privacy,
-          source: 'reconcile',
-        });
-        drift.applied += outcomes.filter((o) => o === 'applied').length;
-      }
-    }
-    progress.finish(source.name);
-    report.push(drift);
+    report.push(await reconcileType(source, options, progress));
   }
   return report;
+}
+
+type Table = (typeof tables)[Source['name']];
+
+async function reconcileType(
+  source: Source,
+  options: ReconcileOptions,
+  progress: Progress,
+): Promise<TypeDrift> {
+  const table = tables[source.name];
+  const local = await readLocalRows(options.db, table);
+  const drift: TypeDrift = {
+    name: source.name,
+    inClerk: 0,
+    local: [...local.values()].filter((r) => !r.deleted).length,
+    missing: [],
+    outdated: [],
+    gone: [],
+    deletedLocally: [],
+    applied: 0,
+  };
+  progress.start(source.name, undefined, 0);
+  const { fixes, seen } = await compareWithClerk(source, options, local, drift, progress);
+  const candidates = [...local.entries()].filter(([id, r]) => !r.deleted && !seen.has(id));
+  for (const [id, row] of candidates) {
+    if (await isGone(options.api, source.name, id, row.organizationId)) drift.gone.push(id);
+  }
+  if (options.apply) await applyFixes(options, table, local, fixes, drift);
+  progress.finish(source.name);
+  return drift;
+}
+
+/**
+ * Lists every object of one type from Clerk and sorts each into the drift: missing here, older here,
+ * or tombstoned here. Resolves with the upserts that would fix the first two, and every id Clerk listed.
+ */
+async function compareWithClerk(
+  source: Source,
+  options: ReconcileOptions,
+  local: Map<string, LocalRow>,
+  drift: TypeDrift,
+  progress: Progress,
+): Promise<{ fixes: EntityChange[]; seen: Set<string> }> {
+  const fixes: EntityChange[] = [];
+  const seen = new Set<string>();
+  const limit = options.pageSize ?? 500;
+  let at: Position = { cursor: null, offset: 0 };
+  for (;;) {
+    const page = await source.page(options.api, at, limit);
+    for (const item of page.items) {
+      const id = String((item as Json).id);
+      seen.add(id);
+      const row = local.get(id);
+      // The Backend API may give seconds; rows hold milliseconds.
+      const updatedAt = toMillis(Number((item as Json).updated_at));
+      if (row?.deleted) drift.deletedLocally.push(id);
+      else if (!row) drift.missing.push(id);
+      else if (row.version < updatedAt) drift.outdated.push(id);
+      else continue;
+      if (row?.deleted) continue;
+      try {
+        const { event, version } = snapshotEvent(source.kind, item, {
+          now: Date.now(),
+          maxFutureSkewMs: options.maxFutureSkewMs,
+        });
+        fixes.push(entityChangeFor(event, version, options.privacy));
+      } catch (error) {
+        if (!(error instanceof InvalidEventError)) throw error;
+      }
+    }
+    drift.inClerk += page.items.length;
+    progress.advance(source.name, page.items.length, page.total);
+    if (page.items.length < limit) return { fixes, seen };
+    at = page.next;
+  }
+}
+
+/** Upserts the fixes and tombstones the gone rows, through the version guards, 500 at a time. */
+async function applyFixes(
+  options: ReconcileOptions,
+  table: Table,
+  local: Map<string, LocalRow>,
+  fixes: EntityChange[],
+  drift: TypeDrift,
+): Promise<void> {
+  const now = Date.now();
+  const all = [
+    ...fixes,
+    ...drift.gone.map((id) => tombstone(table, id, Math.max(now, local.get(id)?.version ?? 0))),
+  ];
+  for (let i = 0; i < all.length; i += 500) {
+    const outcomes = await applyChanges(options.db, all.slice(i, i + 500), {
+      privacy: options.privacy,
+      source: 'reconcile',
+    });
+    drift.applied += outcomes.filter((o) => o === 'applied').length;
+  }
 }
 
 const membersByOrganization = new WeakMap<ClerkApi, Map<string, Set<string> | null>>();

@@ -1,5 +1,5 @@
 import { createProgress } from '../backfill/progress.js';
-import { runReconcile } from '../backfill/reconcile.js';
+import { runReconcile, type TypeDrift } from '../backfill/reconcile.js';
 import { openClerkSession } from './clerk-session.js';
 import { type Command, EXIT, parseCommandArgs } from './command.js';
 import { safe } from './safe-text.js';
@@ -38,39 +38,7 @@ export const reconcileCommand: Command = {
         pageSize: clerk.BACKFILL_PAGE_SIZE,
         progress: createProgress(process.stderr),
       });
-      printTable([
-        [
-          'type',
-          'in Clerk',
-          'local',
-          'missing',
-          'outdated',
-          'gone',
-          'deleted locally',
-          values.apply ? 'fixed' : 'fixable',
-        ],
-        ...report.map((d) => [
-          d.name,
-          d.inClerk,
-          d.local,
-          d.missing.length,
-          d.outdated.length,
-          d.gone.length,
-          d.deletedLocally.length,
-          values.apply ? d.applied : d.missing.length + d.outdated.length + d.gone.length,
-        ]),
-      ]);
-      if (values.verbose) {
-        for (const d of report) {
-          for (const [what, ids] of Object.entries({
-            missing: d.missing,
-            outdated: d.outdated,
-            gone: d.gone,
-          })) {
-            for (const id of ids) console.log(safe`${d.name}\t${what}\t${id}`);
-          }
-        }
-      }
+      printDrift(report, values);
       const drift = report.reduce((n, d) => n + d.missing.length + d.outdated.length + d.gone.length, 0);
       if (!values.apply && drift > 0)
         console.log(`${drift} row(s) drifted; run \`clerk-sync reconcile --apply\` to fix them`);
@@ -80,3 +48,40 @@ export const reconcileCommand: Command = {
     }
   },
 };
+
+/** The drift table, and with --verbose every drifting id. */
+function printDrift(report: TypeDrift[], options: { apply: boolean; verbose: boolean }): void {
+  printTable([
+    [
+      'type',
+      'in Clerk',
+      'local',
+      'missing',
+      'outdated',
+      'gone',
+      'deleted locally',
+      options.apply ? 'fixed' : 'fixable',
+    ],
+    ...report.map((d) => [
+      d.name,
+      d.inClerk,
+      d.local,
+      d.missing.length,
+      d.outdated.length,
+      d.gone.length,
+      d.deletedLocally.length,
+      options.apply ? d.applied : d.missing.length + d.outdated.length + d.gone.length,
+    ]),
+  ]);
+  if (options.verbose) {
+    for (const d of report) {
+      for (const [what, ids] of Object.entries({
+        missing: d.missing,
+        outdated: d.outdated,
+        gone: d.gone,
+      })) {
+        for (const id of ids) console.log(safe`${d.name}\t${what}\t${id}`);
+      }
+    }
+  }
+}

@@ -1,0 +1,26 @@
+import { createBullBoard } from '@bull-board/api';
+import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
+import { HonoAdapter } from '@bull-board/hono';
+import type { DeadLetters } from '@clerk-sync/queue';
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { Queue } from 'bullmq';
+import type { Hono } from 'hono';
+
+/** Bull Board for the main and dead-letter queues, under `/admin/queues`, unable to add a job. */
+export function mountBullBoard(app: Hono, queues: { queue: Queue; deadLetters: DeadLetters }): void {
+  const board = new HonoAdapter(serveStatic);
+  createBullBoard({
+    queues: [new NoAddAdapter(queues.queue), new NoAddAdapter(queues.deadLetters.dead)],
+    serverAdapter: board,
+    options: { uiConfig: { boardTitle: 'clerk-sync' } },
+  });
+  board.setBasePath('/admin/queues');
+  app.route('/admin/queues', board.registerPlugin());
+}
+
+/** A second lock behind the refused routes: even a route that slipped past them cannot add a job. */
+class NoAddAdapter extends BullMQAdapter {
+  override addJob(): never {
+    throw new Error('adding jobs from the admin listener is disabled');
+  }
+}

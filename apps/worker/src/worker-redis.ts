@@ -1,0 +1,30 @@
+import { Redis } from 'ioredis';
+import type { Logger } from './logger.js';
+
+/**
+ * The worker's Redis connection, shared by its Worker and queues. `maxRetriesPerRequest: null`, as
+ * BullMQ requires of a blocking consumer: commands wait for Redis to come back instead of failing.
+ * Warns at start when Redis may evict keys.
+ */
+export async function connectWorkerRedis(url: string, logger: Logger): Promise<Redis> {
+  const connection = new Redis(url, { maxRetriesPerRequest: null });
+  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  await warnUnlessNoEviction(connection, logger);
+  return connection;
+}
+
+/** Evicted job keys are lost events, so a Redis that may evict deserves a loud warning at start. */
+async function warnUnlessNoEviction(redis: Redis, logger: Logger): Promise<void> {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      logger.warn(
+        { policy },
+        'Redis maxmemory-policy is not noeviction: Redis may evict queued events under memory pressure',
+      );
+    }
+  } catch {
+    logger.info('could not read Redis maxmemory-policy (CONFIG may be disabled); make sure it is noeviction');
+  }
+}
