@@ -5,10 +5,10 @@ import {
   Enqueuer,
   type EventQueues,
   openQueues,
+  type Queue,
   withTimeout,
 } from '@clerk-sync/queue';
 import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
-import type { Queue } from 'bullmq';
 import type { Hono } from 'hono';
 import { adminCredentials, createAdminApp } from './admin/admin-app.js';
 import { createIngestApp } from './app.js';

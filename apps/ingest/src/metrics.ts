@@ -1,7 +1,6 @@
 import { isHandledEventType } from '@clerk-sync/events';
-import type { DeadLetters } from '@clerk-sync/queue';
+import type { DeadLetters, Queue } from '@clerk-sync/queue';
 import { metricNames } from '@clerk-sync/telemetry';
-import type { Queue } from 'bullmq';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { IngestOutcome } from './app.js';
 

@@ -1,5 +1,4 @@
-import { type DeadLetters, redactFailureReason, UnrecoverableError } from '@clerk-sync/queue';
-import type { Job } from 'bullmq';
+import { type DeadLetters, type Job, redactFailureReason, UnrecoverableError } from '@clerk-sync/queue';
 import type { Logger } from './logger.js';
 import type { WorkerMetrics } from './metrics.js';
 

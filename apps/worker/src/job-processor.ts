@@ -1,9 +1,14 @@
 import type { ApplyOutcome } from '@clerk-sync/db';
 import { InvalidEventError, prepareEvent } from '@clerk-sync/events';
-import { isScrubbed, type JobScrubber, parseJobPayload, UnrecoverableError } from '@clerk-sync/queue';
+import {
+  isScrubbed,
+  type Job,
+  type JobScrubber,
+  parseJobPayload,
+  UnrecoverableError,
+} from '@clerk-sync/queue';
 import { attributes, extractTrace, MESSAGING_SYSTEM, spanNames, traced } from '@clerk-sync/telemetry';
 import { type SpanContext, SpanKind, trace } from '@opentelemetry/api';
-import type { Job } from 'bullmq';
 import type { Batcher } from './batcher.js';
 import type { Logger } from './logger.js';
 

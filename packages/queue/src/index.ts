@@ -1,4 +1,7 @@
 /** Fail a job with it to skip its retries: it goes to the dead letters at once. Re-exported so error classification needs no BullMQ import. */
+
+/** BullMQ's job and queue types, so that code handed a job or a queue needs no BullMQ import of its own. */
+export type { Job, Queue } from 'bullmq';
 export { UnrecoverableError } from 'bullmq';
 export {
   type DeadLetter,

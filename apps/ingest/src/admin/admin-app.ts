@@ -1,5 +1,4 @@
-import type { DeadLetters } from '@clerk-sync/queue';
-import type { Queue } from 'bullmq';
+import type { DeadLetters, Queue } from '@clerk-sync/queue';
 import { Hono } from 'hono';
 import { secureHeaders } from 'hono/secure-headers';
 import { adminAuth } from './admin-auth.js';

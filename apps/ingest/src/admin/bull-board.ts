@@ -1,9 +1,8 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { HonoAdapter } from '@bull-board/hono';
-import type { DeadLetters } from '@clerk-sync/queue';
+import type { DeadLetters, Queue } from '@clerk-sync/queue';
 import { serveStatic } from '@hono/node-server/serve-static';
-import type { Queue } from 'bullmq';
 import type { Hono } from 'hono';
 
 /** Bull Board for the main and dead-letter queues, under `/admin/queues`, unable to add a job. */
