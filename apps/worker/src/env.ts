@@ -6,6 +6,9 @@ import {
   type PrivacyOptions,
   privacyEnv,
   privacyOptionsFromEnv,
+  type RetentionPolicy,
+  retentionEnv,
+  retentionPolicyFromEnv,
 } from '@clerk-sync/db';
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from '@clerk-sync/events';
 import { queueEnv } from '@clerk-sync/queue';
@@ -45,12 +48,21 @@ const workerSettings = z.object({
 });
 
 /**
- * Every variable the worker reads: its settings plus the database and privacy pieces, which
- * {@link toWorkerEnv} folds into `db` and `privacy`. The `clerk-sync` commands extend it.
+ * Every variable the worker reads: its settings plus the database, privacy and retention pieces, which
+ * {@link toWorkerEnv} folds into `db`, `privacy` and `retention`. The `clerk-sync` commands extend it.
  */
-export const workerEnv = workerSettings.extend({ ...dbEnv.shape, ...privacyEnv.shape });
+export const workerEnv = workerSettings.extend({
+  ...dbEnv.shape,
+  ...privacyEnv.shape,
+  ...retentionEnv.shape,
+});
 
-export type WorkerEnv = z.output<typeof workerSettings> & { db: DbConfig; privacy: PrivacyOptions };
+export type WorkerEnv = z.output<typeof workerSettings> & {
+  db: DbConfig;
+  privacy: PrivacyOptions;
+  /** What the retention sweep prunes, and every how many ms (`RETENTION_SWEEP_MS`). */
+  retention: RetentionPolicy & { sweepMs: number };
+};
 
 /** Every variable the worker reads (besides the standard `OTEL_*`), for docs and deployment checks. */
 export const workerEnvKeys = envKeys(workerEnv);
@@ -61,6 +73,7 @@ export function toWorkerEnv(parsed: z.output<typeof workerEnv>): WorkerEnv {
     ...pickEnv(parsed, workerSettings),
     db: dbConfigFromEnv(parsed),
     privacy: privacyOptionsFromEnv(parsed),
+    retention: { ...retentionPolicyFromEnv(parsed), sweepMs: parsed.RETENTION_SWEEP_MS },
   };
 }
 

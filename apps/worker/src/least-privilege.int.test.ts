@@ -175,6 +175,40 @@ describe('an owner that migrates and a writer that only writes rows', () => {
     expect(count.rows[0]?.n).toBeGreaterThanOrEqual(3);
   });
 
+  it('prunes as the writer but leaves the audit log to the owner, who deletes only rows past retention', async () => {
+    const table = (name: string) => sql.table(`${names.schema}.${name}`);
+    const longAgo = new Date(Date.now() - 400 * 24 * 3_600_000);
+    await sql`INSERT INTO ${table('webhook_events')} (svix_id, type, received_at, outcome)
+              VALUES (${`msg_old_${id}`}, 'user.updated', ${longAgo}, 'applied')`.execute(admin.db);
+    await sql`INSERT INTO ${table('audit_log')} (event_id, entity, entity_id, action, changed_fields, applied_at)
+              VALUES ('msg_old', 'users', ${`user_old_${id}`}, 'update', ARRAY['first_name'], ${longAgo})`.execute(
+      admin.db,
+    );
+    const auditRows = async () =>
+      (
+        await sql<{ entity_id: string }>`SELECT entity_id FROM ${table('audit_log')}`.execute(admin.db)
+      ).rows.map((r) => r.entity_id);
+    const before = await auditRows();
+    const env = { DB_SCHEMA: names.schema, MIGRATE_ON_START: 'false' };
+
+    const asWriter = await runClerkSync(['prune', '--json'], { ...env, DATABASE_URL: as(names.writer) });
+    expect(asWriter.code).toBe(0);
+    const writerReport = JSON.parse(asWriter.stdout) as {
+      pruned: Record<string, number>;
+      auditLogPruned: boolean;
+    };
+    expect(writerReport).toMatchObject({
+      auditLogPruned: false,
+      pruned: { webhook_events: 1, audit_log: 0 },
+    });
+    expect(await auditRows()).toEqual(before);
+
+    const asOwner = await runClerkSync(['prune', '--json'], { ...env, DATABASE_URL: as(names.owner) });
+    expect(asOwner.code).toBe(0);
+    expect(JSON.parse(asOwner.stdout)).toMatchObject({ auditLogPruned: true, pruned: { audit_log: 1 } });
+    expect((await auditRows()).sort()).toEqual(before.filter((e) => e !== `user_old_${id}`).sort());
+  });
+
   it('cannot hide a write from the audit log behind a temporary audit_log of its own', async () => {
     const users = `"${names.schema}"."users"`;
     const auditCount = async () =>

@@ -9,6 +9,8 @@ export interface WorkerMetrics {
   onDeadLetter(): void;
   /** After each dead-letter sweep: letters still held, and letters just deleted for age. */
   onDeadLetterSweep(held: number, expired: number): void;
+  /** After each retention batch: rows deleted from `table`. */
+  onPruned(table: string, rows: number): void;
 }
 
 const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -23,6 +25,12 @@ export function createWorkerMetrics(): WorkerMetrics {
   collectDefaultMetrics({ register: registry, prefix: 'clerk_sync_worker_' });
   const apply = applyInstruments(registry);
   const failures = failureInstruments(registry);
+  const pruned = new Counter({
+    name: metricNames.prunedRows,
+    help: 'Rows deleted by the retention sweep, by table (RETENTION_* settings).',
+    labelNames: ['table'] as const,
+    registers: [registry],
+  });
   return {
     registry,
     onBatch: (report) => observeBatch(apply, report),
@@ -32,6 +40,7 @@ export function createWorkerMetrics(): WorkerMetrics {
       failures.held.set(count);
       if (removed > 0) failures.expired.inc(removed);
     },
+    onPruned: (table, rows) => pruned.inc({ table }, rows),
   };
 }
 

@@ -12,6 +12,7 @@ import { logBatch } from './log-batch.js';
 import type { Logger } from './logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { prepareSchema } from './prepare-schema.js';
+import { startRetentionSweep } from './retention-sweep.js';
 import { connectWorkerRedis } from './worker-redis.js';
 
 export interface WorkerHooks {
@@ -122,6 +123,14 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
     ttlMs: env.DEAD_LETTER_TTL_MS,
   });
   shutdown.add('dead-letter sweep', stopSweep);
+  const stopPruning = startRetentionSweep({
+    db: database.db,
+    policy: env.retention,
+    intervalMs: env.retention.sweepMs,
+    metrics,
+    logger,
+  });
+  shutdown.add('retention sweep', stopPruning);
   worker.run().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'worker stopped'));
   logger.info(
     { queue: env.QUEUE_NAME, concurrency: env.WORKER_CONCURRENCY, batchMax: env.BATCH_MAX },

@@ -35,6 +35,7 @@ export const metricNames = {
   deadLettered: 'clerk_sync_dead_lettered_total',
   deadLettersHeld: 'clerk_sync_dead_letters',
   deadLettersExpired: 'clerk_sync_dead_letters_expired_total',
+  prunedRows: 'clerk_sync_pruned_rows_total',
   endToEndLag: 'clerk_sync_end_to_end_lag_seconds',
   queueLag: 'clerk_sync_queue_lag_seconds',
 } as const;

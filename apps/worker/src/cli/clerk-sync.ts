@@ -2,6 +2,7 @@ import type { EnvSource } from '@clerk-sync/config';
 import { backfillCommand } from './backfill.js';
 import { type Command, EXIT } from './command.js';
 import { migrateCommand } from './migrate.js';
+import { pruneCommand } from './prune.js';
 import { reconcileCommand } from './reconcile.js';
 import { replayCommand } from './replay.js';
 import { runCommand } from './run-cli.js';
@@ -14,7 +15,14 @@ import { statsCommand } from './stats.js';
  * (`pnpm backfill`, …) call. The commands are imported up front, so `--help` alone proves that the
  * installed package can load all of them.
  */
-const commands = [migrateCommand, backfillCommand, reconcileCommand, replayCommand, statsCommand];
+const commands = [
+  migrateCommand,
+  backfillCommand,
+  reconcileCommand,
+  replayCommand,
+  statsCommand,
+  pruneCommand,
+];
 
 const usage = `usage: clerk-sync <command> [options]
 

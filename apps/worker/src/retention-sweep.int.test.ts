@@ -1,0 +1,58 @@
+import { type ClerkDatabase, pruneExpired } from '@clerk-sync/db';
+import { openTestDatabase, sql } from '@clerk-sync/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from './logger.js';
+import { createWorkerMetrics } from './metrics.js';
+import { startRetentionSweep } from './retention-sweep.js';
+
+const DAY = 24 * 3_600_000;
+
+describe('the worker’s retention sweep', () => {
+  let database: ClerkDatabase;
+  beforeAll(async () => {
+    database = await openTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    await database?.close();
+  });
+
+  it('prunes on its timer, counts what it deleted by table, and stops cleanly', async () => {
+    const table = sql.table(`${database.schema}.webhook_events`);
+    for (const [svixId, age] of [
+      ['msg_sweep_old_1', 45],
+      ['msg_sweep_old_2', 31],
+      ['msg_sweep_new', 1],
+    ] as const) {
+      await sql`INSERT INTO ${table} (svix_id, type, received_at, outcome)
+                VALUES (${svixId}, 'user.updated', ${new Date(Date.now() - age * DAY)}, 'applied')`.execute(
+        database.db,
+      );
+    }
+    const metrics = createWorkerMetrics();
+    const stop = startRetentionSweep({
+      db: database.db,
+      policy: { webhookEventsDays: 30, messagesDays: 90, sessionsDays: 90, auditLogDays: undefined },
+      intervalMs: 50,
+      metrics,
+      logger: createLogger('silent'),
+    });
+    const left = async () =>
+      (await sql<{ svix_id: string }>`SELECT svix_id FROM ${table}`.execute(database.db)).rows.map(
+        (r) => r.svix_id,
+      );
+    const deadline = Date.now() + 5000;
+    while ((await left()).length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    await stop();
+    expect(await left()).toEqual(['msg_sweep_new']);
+    expect(await metrics.registry.getSingleMetricAsString('clerk_sync_pruned_rows_total')).toContain(
+      'clerk_sync_pruned_rows_total{table="webhook_events"} 2',
+    );
+    const again = await pruneExpired(database.db, {
+      webhookEventsDays: 30,
+      messagesDays: undefined,
+      sessionsDays: undefined,
+      auditLogDays: undefined,
+    });
+    expect(again.webhookEventsDays).toBe(0);
+  });
+});
