@@ -31,6 +31,9 @@ export default defineConfig({
           name: 'unit',
           include: allTests,
           exclude: [...configDefaults.exclude, serviceTests, ...builtOutputTests],
+          // Worker threads start faster than forked processes; no unit test changes its process
+          // (cwd, exit), so they are safe here and take about a fifth off the run on two cores.
+          pool: 'threads',
         },
       },
       {
