@@ -13,7 +13,22 @@ describe('isTransientError', () => {
     ['a statement timeout (57014)', pgError('57014')],
     ['an admin shutdown (57P01)', pgError('57P01')],
     ['a table being restored (42P01)', pgError('42P01')],
+    ['a schema being restored (3F000)', pgError('3F000')],
+    ['a database being restored (3D000)', pgError('3D000')],
+    ['a lock that is not available (55P03)', pgError('55P03')],
+    ['a system error (58030)', pgError('58030')],
     ['a refused socket', pgError('ECONNREFUSED')],
+    ['a broken pipe', pgError('EPIPE')],
+    ['a socket timeout', pgError('ETIMEDOUT')],
+    ['an unreachable host', pgError('EHOSTUNREACH')],
+    ['a DNS lookup that failed for now', pgError('EAI_AGAIN')],
+    ['a host name that does not resolve', pgError('ENOTFOUND')],
+    ['a server that closed the connection', new Error('server closed the connection unexpectedly')],
+    [
+      'a client with a broken connection',
+      new Error('Client has encountered a connection error and is not queryable'),
+    ],
+    ['a pool being shut down', new Error('Cannot use a pool after calling end on the pool')],
     ['a pool that cannot connect in time', new Error('timeout exceeded when trying to connect')],
     ['a connection terminated mid-query', new Error('Connection terminated unexpectedly')],
     [
@@ -31,18 +46,52 @@ describe('isTransientError', () => {
     ['a syntax error (42601)', pgError('42601')],
     ['a RangeError from converting a time', new RangeError('Invalid time value')],
     ['a TypeError from our own code', new TypeError("Cannot read properties of undefined (reading 'id')")],
+    ['an undefined column (42703)', pgError('42703')],
+    ['a check violation (23514)', pgError('23514')],
+    ['an out-of-range number (22003)', pgError('22003')],
+    ['a Node error code that is not about the network', pgError('ERR_INVALID_ARG_TYPE')],
+    ['a lower-case code that only looks like a SQLSTATE', pgError('08abc')],
+    [
+      'data Postgres refused, wrapped in another error',
+      new Error('insert failed', { cause: pgError('23505') }),
+    ],
     ['a thrown string', 'nope'],
+    ['a thrown null', null],
+    ['a thrown number', 42],
   ])('does not retry %s: the job fails for good with its reason', (_name, error) => {
     expect(isTransientError(error)).toBe(false);
     const failed = jobError(error);
     expect(failed).toBeInstanceOf(UnrecoverableError);
-    expect(failed.message).toMatch(/database rejected the event \(2[23]|42601|event cannot be applied/);
+    expect(failed.message).toMatch(
+      /^(?:database rejected the event \([0-9A-Z]{5}\)|event cannot be applied \(\w+\)): /,
+    );
   });
 
   it('names the SQLSTATE of data Postgres refuses', () => {
     expect(jobError(pgError('22021', 'invalid byte sequence')).message).toBe(
       'database rejected the event (22021): invalid byte sequence',
     );
+  });
+
+  it('names the error type and message of an event our code cannot convert', () => {
+    expect(jobError(new RangeError('Invalid time value')).message).toBe(
+      'event cannot be applied (RangeError): Invalid time value',
+    );
+    expect(jobError('nope').message).toBe('event cannot be applied (Error): nope');
+  });
+
+  it('stops at an error that is its own cause', () => {
+    const error = new Error('loops');
+    Object.assign(error, { cause: error });
+    expect(isTransientError(error)).toBe(false);
+  });
+
+  it('finds a transient cause two levels down', () => {
+    const error = new Error('batch failed', {
+      cause: new Error('query failed', { cause: pgError('57P01') }),
+    });
+    expect(isTransientError(error)).toBe(true);
+    expect(jobError(error)).toBe(error);
   });
 
   it('keeps an UnrecoverableError as it is', () => {

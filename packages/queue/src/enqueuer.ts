@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { JobsOptions } from 'bullmq';
 import { jobOptions, type RetryPolicy } from './job-options.js';
 import type { JobPayload } from './job-payload.js';
 
@@ -24,6 +23,19 @@ export interface EnqueuerOptions extends RetryPolicy {
   timeoutMs: number;
 }
 
+/** What the enqueuer needs of a BullMQ `Queue`: its key names and `add`. */
+export interface JobQueue {
+  toKey(type: string): string;
+  add(name: string, data: JobPayload, opts: JobsOptions): Promise<unknown>;
+}
+
+/** What the enqueuer needs of the producer's ioredis connection (see `createProducerRedis`). */
+export interface ProducerConnection {
+  readonly status: string;
+  exists(key: string): Promise<number>;
+  once(event: 'ready', listener: () => void): unknown;
+}
+
 /**
  * Writes jobs to Redis with pipelining: concurrent requests' commands go out on one connection
  * without waiting for each other's replies, and ioredis coalesces the commands issued in the same
@@ -37,12 +49,12 @@ export interface EnqueuerOptions extends RetryPolicy {
  * racing on two ingest replicas may both be reported as enqueued, though only one job exists.
  */
 export class Enqueuer {
-  readonly #queue: Queue;
-  readonly #redis: Redis;
+  readonly #queue: JobQueue;
+  readonly #redis: ProducerConnection;
   readonly #options: EnqueuerOptions;
   readonly #inFlight = new Map<string, Promise<EnqueueResult>>();
 
-  constructor(queue: Queue, redis: Redis, options: EnqueuerOptions) {
+  constructor(queue: JobQueue, redis: ProducerConnection, options: EnqueuerOptions) {
     this.#queue = queue;
     this.#redis = redis;
     this.#options = options;
@@ -120,8 +132,8 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T
 }
 
 /** Commands are refused, not buffered, while connecting; so wait for the connection first. */
-const readiness = new WeakMap<Redis, Promise<void>>();
-function ready(redis: Redis): Promise<void> {
+const readiness = new WeakMap<ProducerConnection, Promise<void>>();
+function ready(redis: ProducerConnection): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   let waiting = readiness.get(redis);
   if (!waiting) {

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { entityTables } from '../tables/entity-tables.js';
+import { membershipTable } from '../tables/organization-membership.table.js';
+import { userTable } from '../tables/user.table.js';
+import { buildEntitySql, qualified } from './entity-sql.js';
+
+const statementNames = ['upsert', 'tombstone', 'hardDelete', 'fillImmutable', 'lockRows'] as const;
+
+describe('buildEntitySql, as text', () => {
+  const users = buildEntitySql(userTable, 'tenant_a');
+
+  it('quotes both parts of a qualified name', () => {
+    expect(qualified('tenant_a', 'users')).toBe('"tenant_a"."users"');
+  });
+
+  it.each(entityTables.map((t) => [t.name, t] as const))(
+    'names %s and tombstones with their schema in every statement, never bare',
+    (name, table) => {
+      const statements = buildEntitySql(table, 'tenant_a');
+      for (const key of statementNames) {
+        const text = statements[key];
+        for (const relation of [name, 'tombstones']) {
+          // A quoted table name not preceded by `"schema".` would resolve through search_path.
+          expect(text).not.toMatch(
+            new RegExp(`(?<!"tenant_a"\\.)"${relation}"(?!\\s*(text|timestamptz|bigint))`),
+          );
+        }
+      }
+      expect(statements.upsert).toContain(`INSERT INTO "tenant_a"."${name}" AS t`);
+    },
+  );
+
+  it('guards the upsert: only a live row with an equal or older version is overwritten', () => {
+    expect(users.upsert).toContain('ON CONFLICT ("id") DO UPDATE SET');
+    expect(users.upsert).toMatch(
+      /\nWHERE t\."deleted_at" IS NULL AND t\."version" <= excluded\."version"\nRETURNING "id"$/,
+    );
+    expect(users.upsert.match(/"version" <=/g)).toHaveLength(1);
+  });
+
+  it('skips upserts and tombstones for ids that were hard-deleted', () => {
+    const check = `NOT EXISTS (SELECT 1 FROM "tenant_a"."tombstones" tb WHERE tb."entity" = 'users' AND tb."id" = x."id")`;
+    expect(users.upsert).toContain(`WHERE ${check}`);
+    expect(users.tombstone).toContain(`WHERE ${check}`);
+  });
+
+  it('guards the tombstone: it replaces a live row whatever its version, a tombstone only when newer', () => {
+    expect(users.tombstone).toMatch(
+      /\nWHERE t\."deleted_at" IS NULL OR t\."version" < excluded\."version"\nRETURNING "id"$/,
+    );
+    expect(users.tombstone).toContain('"deleted_at" = excluded."deleted_at"');
+  });
+
+  it('guards the hard delete: a tombstones entry is replaced only by a newer version', () => {
+    expect(users.hardDelete).toContain('DELETE FROM "tenant_a"."users" AS t');
+    expect(users.hardDelete).toMatch(/\nWHERE tb\."version" < excluded\."version"\nRETURNING "id"$/);
+  });
+
+  it('keeps immutable facts once known and overwrites the other columns', () => {
+    const memberships = buildEntitySql(membershipTable, 'tenant_a');
+    for (const c of membershipTable.immutable) {
+      expect(memberships.upsert).toContain(`"${c}" = COALESCE(t."${c}", excluded."${c}")`);
+      expect(memberships.tombstone).toContain(`"${c}" = COALESCE(t."${c}", excluded."${c}")`);
+    }
+    for (const c of ['role', 'role_name', 'permissions', 'updated_at']) {
+      expect(memberships.upsert).toContain(`"${c}" = excluded."${c}"`);
+    }
+    expect(memberships.upsert).toContain(
+      '"version" = excluded."version", "last_event_id" = excluded."last_event_id"',
+    );
+  });
+
+  it.each(entityTables.map((t) => [t.name, t] as const))(
+    'reads every column of %s from the jsonb parameter with its SQL type',
+    (_name, table) => {
+      const { upsert } = buildEntitySql(table, 'tenant_a');
+      const declared = upsert.match(/jsonb_to_recordset\(\$1::jsonb\) AS x\((.*)\)\n/)?.[1];
+      const expected = [
+        '"id" text',
+        ...Object.entries(table.columns).map(([c, type]) => `"${c}" ${type}`),
+        '"version" bigint',
+        '"last_event_id" text',
+      ];
+      expect(declared).toBe(expected.join(', '));
+    },
+  );
+
+  it('fills only immutable columns, and only where the row lacks them', () => {
+    const memberships = buildEntitySql(membershipTable, 'tenant_a');
+    const set = memberships.fillImmutable.match(/SET (.*)\nFROM/)?.[1] ?? '';
+    const assigned = [...set.matchAll(/(?:^|, )"(\w+)" = /g)].map((m) => m[1]);
+    expect(assigned).toEqual([...membershipTable.immutable]);
+    for (const c of membershipTable.immutable) {
+      expect(memberships.fillImmutable).toContain(`(t."${c}" IS NULL AND x."${c}" IS NOT NULL)`);
+    }
+  });
+
+  it('takes the row locks in hash order, from pg_catalog functions only', () => {
+    expect(users.lockRows).toContain('SELECT pg_catalog.pg_advisory_xact_lock(l."key")');
+    expect(users.lockRows).toContain('SELECT DISTINCT pg_catalog.hashtextextended(x."key", 0) AS "key"');
+    expect(users.lockRows).toMatch(/ORDER BY 1\n\) AS l$/);
+  });
+});
