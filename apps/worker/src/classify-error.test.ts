@@ -86,6 +86,24 @@ describe('isTransientError', () => {
     expect(isTransientError(error)).toBe(false);
   });
 
+  it('stops on a cause chain that loops back (a → b → a) instead of overflowing the stack', () => {
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    Object.assign(a, { cause: b });
+    expect(isTransientError(a)).toBe(false);
+    expect(jobError(a)).toBeInstanceOf(UnrecoverableError);
+    const reset = pgError('ECONNRESET');
+    Object.assign(reset, { cause: b });
+    Object.assign(a, { cause: reset });
+    expect(isTransientError(b)).toBe(true);
+  });
+
+  it('retries a thrown plain object that carries a transient code', () => {
+    const thrown = { code: 'ECONNREFUSED' };
+    expect(jobError(thrown)).not.toBeInstanceOf(UnrecoverableError);
+    expect(jobError({ code: '23505' })).toBeInstanceOf(UnrecoverableError);
+  });
+
   it('finds a transient cause two levels down', () => {
     const error = new Error('batch failed', {
       cause: new Error('query failed', { cause: pgError('57P01') }),

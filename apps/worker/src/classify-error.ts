@@ -38,8 +38,10 @@ const TRANSIENT_MESSAGES = [
  * `RangeError`, a `TypeError`) — would fail the same way on every attempt, so it is not retried:
  * the batch is split to find the event that causes it, and only that one fails.
  */
-export function isTransientError(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
+export function isTransientError(error: unknown, seen = new Set<unknown>()): boolean {
+  // A cause chain can loop (a → b → a); each error is looked at once.
+  if (typeof error !== 'object' || error === null || seen.has(error)) return false;
+  seen.add(error);
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string') {
     if (TRANSIENT_NODE_CODES.has(code)) return true;
@@ -49,7 +51,7 @@ export function isTransientError(error: unknown): boolean {
   const message = (error as { message?: unknown }).message;
   if (typeof message === 'string' && TRANSIENT_MESSAGES.some((re) => re.test(message))) return true;
   const cause = (error as { cause?: unknown }).cause;
-  return cause !== undefined && cause !== error && isTransientError(cause);
+  return cause !== undefined && isTransientError(cause, seen);
 }
 
 /**
@@ -58,7 +60,8 @@ export function isTransientError(error: unknown): boolean {
  */
 export function jobError(error: unknown): Error {
   if (error instanceof UnrecoverableError) return error;
-  const err = error instanceof Error ? error : new Error(String(error));
+  // A thrown non-Error keeps its fields as the cause, so a bare `{ code: 'ECONNRESET' }` is still retried.
+  const err = error instanceof Error ? error : new Error(String(error), { cause: error });
   if (isTransientError(err)) return err;
   const code = (err as { code?: unknown }).code;
   if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) {
