@@ -7,6 +7,7 @@ export {
   type RequeueResult,
   redactFailureReason,
 } from './dead-letters/dead-letters.js';
+export { type PurgeReport, purgeSubjects } from './dead-letters/purge-subjects.js';
 export {
   type ReplayReport,
   type ReplaySelector,
@@ -28,3 +29,4 @@ export { type JobPayload, type JobPayloadV1, parseJobPayload } from './job-paylo
 export { isScrubbed, JobScrubber, type ScrubbedPayload } from './job-scrubber.js';
 export { createProducerRedis } from './producer-redis.js';
 export { DEFAULT_QUEUE_NAME, deadLetterQueueName } from './queue-names.js';
+export { redactSubjects, type SubjectRedaction } from './redact-subjects.js';
