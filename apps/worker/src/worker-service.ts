@@ -23,6 +23,7 @@ import { type Job, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
 import type { WorkerEnv } from './env.js';
+import { erasurePurger } from './erasure-purger.js';
 import type { Logger } from './logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
 import { prepareSchema } from './prepare-schema.js';
@@ -76,6 +77,7 @@ export async function startWorker(
   const queues = openQueues(env.QUEUE_NAME, connection);
   const { deadLetters } = queues;
   const metrics = createWorkerMetrics();
+  const purger = erasurePurger(queues, logger);
   const batcher = new Batcher({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
@@ -95,6 +97,7 @@ export async function startWorker(
       else if (report.failed > 0) logger.warn(line, 'batch applied with failures');
       else logger.info(line, 'batch applied');
       metrics.onBatch(report);
+      purger.onBatch(report);
       hooks.onBatch?.(report);
     },
   });
@@ -226,6 +229,7 @@ export async function startWorker(
       await metricsServer?.close();
       await worker.close();
       await batcher.drain();
+      await purger.drain();
       await queues.close();
       scrubber?.close();
       connection.disconnect();
