@@ -22,15 +22,17 @@ export const addressTables: readonly AddressTable[] = [
 /** The statements that make erasure hold, built once per schema. */
 export interface ErasureSql {
   /**
-   * Before a batch writes `users`: hash every address of its user upserts (`$1`: user_id, address)
-   * and, for the users it deletes (`$2`: ids), the addresses their rows still hold, into
-   * `user_address_hashes`. A tombstone clears the row right after, so this is the last chance.
+   * Before a batch writes `users`: keeps the address hashes of its user upserts (`$1`: user_id, hash,
+   * kind, hashed by the caller with `addressHash`) and, for the users it deletes (`$2`: ids), hashes
+   * the addresses their rows still hold, in `user_address_hashes`. A tombstone clears the row right
+   * after, so this is the last chance.
    */
   remember: string;
   /**
-   * After every other write of a batch: of the users it touched (`$1`: ids), those that are deleted
-   * get registry entries for their id and every address hash known for them (kept hashes, invitations
-   * they accepted, messages sent to them), under the svix-id of their delete. Returns the new entries.
+   * After every other write of a batch: the users it deleted, and those it touched that were erased
+   * before (`$1`: user_id, deleted), get registry entries for their id and every address hash known
+   * for them (kept hashes, invitations they accepted, messages sent to them), under the svix-id of
+   * their delete: the one their row or tombstone records. Returns the new entries.
    */
   register: string;
   /**
@@ -62,50 +64,63 @@ function buildErasureSql(schema: string): ErasureSql {
   const hash = (value: string) => `${q(schema)}."address_hash"(${value})`;
   const kindOf = (value: string) => `CASE WHEN strpos(${value}, '@') > 0 THEN 'email' ELSE 'phone' END`;
   const ids = (param: string) => `ARRAY(SELECT jsonb_array_elements_text(${param}::jsonb))`;
-  const fresh = `fresh AS (SELECT f."subject", f."event_id" FROM jsonb_to_recordset($1::jsonb) AS f("subject" text, "event_id" text))`;
+  /** The entries just registered, one svix-id per subject (the first, when two deletes share an address). */
+  const fresh = `fresh AS (
+  SELECT DISTINCT ON (f."subject") f."subject", f."event_id"
+  FROM jsonb_to_recordset($1::jsonb) AS f("subject" text, "event_id" text)
+  ORDER BY f."subject", f."event_id"
+)`;
   const freshSubjects = `ARRAY(SELECT "subject" FROM fresh)`;
-  /** The svix-id to record a redaction under: a new entry's delete if one matched, else the row's own writer. */
-  const eventOf = (subjects: string, fallback: string) =>
-    `COALESCE((SELECT f."event_id" FROM fresh f WHERE f."subject" IN (${subjects}) ORDER BY f."event_id" LIMIT 1), ${fallback})`;
   const inRegistry = (subjects: string) =>
     `EXISTS (SELECT 1 FROM ${t('erased_subjects')} r WHERE r."subject" IN (${subjects}))`;
+  /**
+   * Updates the rows of `target` only. The `= ANY` lets the planner fetch them by primary key instead
+   * of hash-joining the whole table with a CTE whose size it cannot estimate.
+   */
+  const ofTarget = `x."id" = target."id" AND x."id" = ANY(ARRAY(SELECT "id" FROM target))`;
 
   const remember = `INSERT INTO ${t('user_address_hashes')} ("user_id", "hash", "kind")
-SELECT x."user_id", ${hash('x."address"')}, ${kindOf('x."address"')}
-FROM jsonb_to_recordset($1::jsonb) AS x("user_id" text, "address" text)
-WHERE ${hash('x."address"')} IS NOT NULL
+SELECT x."user_id", x."hash", x."kind" FROM jsonb_to_recordset($1::jsonb) AS x("user_id" text, "hash" text, "kind" text)
 UNION
-SELECT u."id", ${hash('a."address"')}, a."kind"
-FROM ${t('users')} u CROSS JOIN LATERAL (VALUES (u."email", 'email'), (u."phone_number", 'phone')) AS a("address", "kind")
-WHERE u."id" = ANY(${ids('$2')}) AND ${hash('a."address"')} IS NOT NULL
+SELECT u."id", a."hash", a."kind"
+FROM ${t('users')} u
+CROSS JOIN LATERAL (VALUES (${hash('u."email"')}, 'email'), (${hash('u."phone_number"')}, 'phone')) AS a("hash", "kind")
+WHERE u."id" = ANY(${ids('$2')}) AND a."hash" IS NOT NULL
 ORDER BY 1, 2
 ON CONFLICT DO NOTHING`;
 
-  const register = `WITH touched AS (SELECT DISTINCT jsonb_array_elements_text($1::jsonb) AS "user_id"),
-deleted AS (
-  SELECT c."user_id", COALESCE(r."event_id", u."last_event_id", tb."last_event_id") AS "event_id"
-  FROM touched c
-  LEFT JOIN ${t('erased_subjects')} r ON r."subject" = c."user_id" AND r."user_id" = c."user_id"
-  LEFT JOIN ${t('users')} u ON u."id" = c."user_id" AND u."deleted_at" IS NOT NULL
-  LEFT JOIN ${t('tombstones')} tb ON tb."entity" = 'users' AND tb."id" = c."user_id"
-  WHERE r."user_id" IS NOT NULL OR u."id" IS NOT NULL OR tb."id" IS NOT NULL
+  // Lookups go through `= ANY(ARRAY(…))` and correlated subqueries, so each is an index probe: the
+  // planner cannot estimate how many rows a jsonb parameter holds, and would otherwise scan tables.
+  const deletedIds = `ARRAY(SELECT "user_id" FROM deleted)`;
+  const register = `WITH deleted AS (
+  SELECT c."user_id", COALESCE(
+    (SELECT r."event_id" FROM ${t('erased_subjects')} r WHERE r."subject" = c."user_id" AND r."user_id" = c."user_id"),
+    (SELECT u."last_event_id" FROM ${t('users')} u WHERE u."id" = c."user_id" AND u."deleted_at" IS NOT NULL),
+    (SELECT tb."last_event_id" FROM ${t('tombstones')} tb WHERE tb."entity" = 'users' AND tb."id" = c."user_id")
+  ) AS "event_id"
+  FROM jsonb_to_recordset($1::jsonb) AS c("user_id" text, "deleted" boolean)
+  WHERE c."deleted"
+    OR EXISTS (SELECT 1 FROM ${t('erased_subjects')} r WHERE r."subject" = c."user_id" AND r."user_id" = c."user_id")
+    OR EXISTS (SELECT 1 FROM ${t('users')} u WHERE u."id" = c."user_id" AND u."deleted_at" IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM ${t('tombstones')} tb WHERE tb."entity" = 'users' AND tb."id" = c."user_id")
 ),
 found AS (
   SELECT d."user_id" AS "subject", 'user' AS "kind", d."user_id", d."event_id" FROM deleted d
   UNION ALL
   SELECT a."hash", a."kind", d."user_id", d."event_id"
-  FROM deleted d JOIN ${t('user_address_hashes')} a ON a."user_id" = d."user_id"
+  FROM ${t('user_address_hashes')} a JOIN deleted d ON d."user_id" = a."user_id"
+  WHERE a."user_id" = ANY(${deletedIds})
   UNION ALL
   SELECT ${hash('i."email_address"')}, ${kindOf('i."email_address"')}, d."user_id", d."event_id"
-  FROM deleted d JOIN ${t('organization_invitations')} i ON i."user_id" = d."user_id"
-  WHERE i."email_address" IS NOT NULL
+  FROM ${t('organization_invitations')} i JOIN deleted d ON d."user_id" = i."user_id"
+  WHERE i."user_id" = ANY(${deletedIds}) AND i."email_address" IS NOT NULL
   UNION ALL
   SELECT ${hash('m."to_address"')}, CASE WHEN m."kind" = 'sms' THEN 'phone' ELSE 'email' END, d."user_id", d."event_id"
-  FROM deleted d JOIN ${t('messages')} m ON m."user_id" = d."user_id"
-  WHERE m."to_address" IS NOT NULL
+  FROM ${t('messages')} m JOIN deleted d ON d."user_id" = m."user_id"
+  WHERE m."user_id" = ANY(${deletedIds}) AND m."to_address" IS NOT NULL
 ),
 moved AS (
-  DELETE FROM ${t('user_address_hashes')} a USING deleted d WHERE a."user_id" = d."user_id"
+  DELETE FROM ${t('user_address_hashes')} a WHERE a."user_id" = ANY(${deletedIds})
 )
 INSERT INTO ${t('erased_subjects')} ("subject", "kind", "user_id", "event_id")
 SELECT DISTINCT ON ("subject", "user_id") "subject", "kind", "user_id", "event_id"
@@ -117,44 +132,49 @@ RETURNING "subject", "kind", "user_id", "event_id"`;
   const redact = new Map<string, string>();
   for (const { table, address, user } of addressTables) {
     const value = `x.${q(address)}`;
-    const subjects = [hash(value), ...(user ? [`x.${q(user)}`] : [])].join(', ');
+    const owner = user ? `x.${q(user)}` : 'NULL::text';
     const candidates = [
       `x."id" = ANY(${ids('$2')})`,
-      ...(user ? [`x.${q(user)} = ANY(${freshSubjects})`] : []),
+      ...(user ? [`${owner} = ANY(${freshSubjects})`] : []),
       `${hash(value)} = ANY(${freshSubjects})`,
     ].join(' OR ');
     redact.set(
       table.name,
       `WITH ${fresh},
 target AS (
-  SELECT x."id", ${eventOf(subjects, 'x."last_event_id"')} AS "event_id"
+  SELECT x."id", COALESCE(fa."event_id", fu."event_id", x."last_event_id") AS "event_id"
   FROM ${t(table.name)} x
-  WHERE ${value} IS NOT NULL AND (${candidates}) AND ${inRegistry(subjects)}
+  CROSS JOIN LATERAL (SELECT ${hash(value)} AS "hash") h
+  LEFT JOIN fresh fa ON fa."subject" = h."hash"
+  LEFT JOIN fresh fu ON fu."subject" = ${owner}
+  WHERE ${value} IS NOT NULL AND (${candidates}) AND ${inRegistry(`h."hash", ${owner}`)}
   ORDER BY x."id"
   FOR UPDATE OF x
 )
 UPDATE ${t(table.name)} AS x SET ${table.personal.map((c) => `${q(c)} = NULL`).join(', ')}, "last_event_id" = target."event_id"
-FROM target WHERE x."id" = target."id"
+FROM target WHERE ${ofTarget}
 RETURNING x."id"`,
     );
   }
 
-  const messageSubjects = `${hash('x."to_address"')}, x."user_id"`;
   const redactMessages = `WITH ${fresh},
 target AS (
-  SELECT x."id", ${eventOf(messageSubjects, 'x."svix_id"')} AS "event_id",
+  SELECT x."id", COALESCE(fa."event_id", fu."event_id", x."svix_id") AS "event_id",
     array_remove(ARRAY[${['to_address', 'subject', 'body'].map((c) => `CASE WHEN x.${q(c)} IS NOT NULL THEN '${c}' END`).join(', ')}]::text[], NULL) AS "fields"
   FROM ${t('messages')} x
+  CROSS JOIN LATERAL (SELECT ${hash('x."to_address"')} AS "hash") h
+  LEFT JOIN fresh fa ON fa."subject" = h."hash"
+  LEFT JOIN fresh fu ON fu."subject" = x."user_id"
   WHERE (x."to_address" IS NOT NULL OR x."subject" IS NOT NULL OR x."body" IS NOT NULL)
     AND (x."id" = ANY(${ids('$2')}) OR x."user_id" = ANY(${freshSubjects})
       OR (x."to_address" IS NOT NULL AND ${hash('x."to_address"')} = ANY(${freshSubjects})))
-    AND ${inRegistry(messageSubjects)}
+    AND ${inRegistry('h."hash", x."user_id"')}
   ORDER BY x."id"
   FOR UPDATE OF x
 ),
 redacted AS (
   UPDATE ${t('messages')} AS x SET "to_address" = NULL, "subject" = NULL, "body" = NULL
-  FROM target WHERE x."id" = target."id"
+  FROM target WHERE ${ofTarget}
   RETURNING x."id"
 )
 INSERT INTO ${t('audit_log')} ("event_id", "entity", "entity_id", "action", "changed_fields", "version")

@@ -1,4 +1,4 @@
-import type { ErasedSubject } from '@clerk-sync/events';
+import { addressHash, type ErasedSubject } from '@clerk-sync/events';
 import type { Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import { userTable } from '../tables/user.table.js';
@@ -27,12 +27,15 @@ export async function rememberAddresses(
   schema: string,
   changes: readonly BatchChange[],
 ): Promise<void> {
-  const addresses: Array<{ user_id: string; address: string }> = [];
+  const addresses: Array<{ user_id: string; hash: string; kind: 'email' | 'phone' }> = [];
   const deleted: string[] = [];
   for (const { change } of changes) {
     if (change.table.name !== userTable.name) continue;
     if (change.kind === 'delete') deleted.push(change.id);
-    for (const address of change.addresses ?? []) addresses.push({ user_id: change.id, address });
+    for (const address of change.addresses ?? []) {
+      const hash = addressHash(address);
+      if (hash) addresses.push({ user_id: change.id, hash, kind: address.includes('@') ? 'email' : 'phone' });
+    }
   }
   if (addresses.length > 0 || deleted.length > 0) {
     await run(trx, erasureSqlFor(schema).remember, addresses, deleted);
@@ -55,10 +58,11 @@ export async function holdErasure(
   messageIds: readonly string[],
 ): Promise<Erasure[]> {
   const statements = erasureSqlFor(schema);
-  const users = new Set<string>();
+  const users = new Map<string, boolean>();
   const written = new Map<string, Set<string>>();
   for (const { change } of changes) {
-    if (change.table.name === userTable.name) users.add(change.id);
+    if (change.table.name === userTable.name)
+      users.set(change.id, users.get(change.id) === true || change.kind === 'delete');
     else {
       const ids = written.get(change.table.name) ?? new Set<string>();
       written.set(change.table.name, ids.add(change.id));
@@ -70,7 +74,7 @@ export async function holdErasure(
       ? await run<{ subject: string; kind: string; user_id: string; event_id: string | null }>(
           trx,
           statements.register,
-          [...users].sort(),
+          [...users].sort(([a], [b]) => (a < b ? -1 : 1)).map(([user_id, deleted]) => ({ user_id, deleted })),
         )
       : [];
   const subjects = fresh.map((r) => ({ subject: r.subject, event_id: r.event_id }));
