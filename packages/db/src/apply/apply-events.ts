@@ -131,7 +131,8 @@ export async function applyEvents(
     await writeChanges(trx, statements, pending, outcomes, privacy);
     if (messages.length > 0) await writeMessages(trx, statements, messages, outcomes);
     const messageIds = messages.map((m) => m.change.id);
-    for (const e of await holdErasure(trx, statements.schema, pending, messageIds))
+    const changes = pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
+    for (const e of await holdErasure(trx, statements.schema, changes, messageIds))
       if (e.eventId) erasures.set(e.eventId, e);
     const recorded = fresh.map((e) => ({ svix_id: e.svixId, outcome: outcomes.get(e.svixId) ?? 'stale' }));
     await run(trx, statements.recordOutcomes, recorded);
@@ -170,7 +171,8 @@ export async function applyChanges(
   const statements = sqlFor(schemaOf(db));
   await db.transaction().execute(async (trx) => {
     await writeChanges(trx, statements, pending, outcomes, options.privacy ?? defaultPrivacy);
-    await holdErasure(trx, statements.schema, pending, []);
+    const written = pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
+    await holdErasure(trx, statements.schema, written, []);
     await options.alsoInTransaction?.(trx);
   });
   return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));

@@ -10,6 +10,8 @@ import { run } from './run-statement.js';
 export interface BatchChange {
   eventId: string;
   change: EntityChange;
+  /** Whether the row now reflects it. A user upsert that applied is a live user, never an erased one. */
+  applied?: boolean;
 }
 
 /** A user this batch erased, with the svix-id of the delete that did it. */
@@ -45,7 +47,8 @@ export async function rememberAddresses(
 /**
  * Right to erasure, part two, after every other write of the batch, so that the order of events
  * within a batch does not matter: registers the deleted users this batch touched in
- * `erased_subjects` (their id and every address hash known for them), then clears every row that
+ * `erased_subjects` (their id and every address hash known for them, including any that a late,
+ * stale `user.updated` just revealed), then clears every row that
  * matches the registry among the rows this batch wrote, and every row of the subjects just
  * registered. So a late event that would bring an erased address back has it cleared before commit.
  *
@@ -60,10 +63,12 @@ export async function holdErasure(
   const statements = erasureSqlFor(schema);
   const users = new Map<string, boolean>();
   const written = new Map<string, Set<string>>();
-  for (const { change } of changes) {
-    if (change.table.name === userTable.name)
-      users.set(change.id, users.get(change.id) === true || change.kind === 'delete');
-    else {
+  for (const { change, applied } of changes) {
+    if (change.table.name === userTable.name) {
+      // Deletes, and upserts that did not apply: the user may be erased (then the upsert is late).
+      if (change.kind === 'delete' || !applied)
+        users.set(change.id, users.get(change.id) === true || change.kind === 'delete');
+    } else {
       const ids = written.get(change.table.name) ?? new Set<string>();
       written.set(change.table.name, ids.add(change.id));
     }
