@@ -131,8 +131,7 @@ export async function applyEvents(
     await writeChanges(trx, statements, pending, outcomes, privacy);
     if (messages.length > 0) await writeMessages(trx, statements, messages, outcomes);
     const messageIds = messages.map((m) => m.change.id);
-    const changes = pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
-    for (const e of await holdErasure(trx, statements.schema, changes, messageIds))
+    for (const e of await holdErasure(trx, statements.schema, withOutcomes(pending, outcomes), messageIds))
       if (e.eventId) erasures.set(e.eventId, e);
     const recorded = fresh.map((e) => ({ svix_id: e.svixId, outcome: outcomes.get(e.svixId) ?? 'stale' }));
     await run(trx, statements.recordOutcomes, recorded);
@@ -171,8 +170,7 @@ export async function applyChanges(
   const statements = sqlFor(schemaOf(db));
   await db.transaction().execute(async (trx) => {
     await writeChanges(trx, statements, pending, outcomes, options.privacy ?? defaultPrivacy);
-    const written = pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
-    await holdErasure(trx, statements.schema, written, []);
+    await holdErasure(trx, statements.schema, withOutcomes(pending, outcomes), []);
     await options.alsoInTransaction?.(trx);
   });
   return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));
@@ -306,6 +304,11 @@ async function writeMessages(
     claimed.add(change.id);
     outcomes.set(key, first ? 'applied' : 'stale');
   }
+}
+
+/** The batch's changes, each with whether it applied, for the erasure step. */
+function withOutcomes(pending: Pending[], outcomes: Map<string, ApplyOutcome>) {
+  return pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
 }
 
 /** Deletes are final, so they beat upserts; otherwise the higher version wins, ties to the later arrival. */

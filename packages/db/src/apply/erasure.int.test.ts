@@ -181,6 +181,19 @@ describe.each(backends)('erasure that holds, on %s', (backend) => {
       });
     });
 
+    it('clears a late SMS to the user’s phone number, however it is spelled', async () => {
+      const id = `user_p_${tag}`;
+      await apply([userCreated(id, `p.${tag}@example.test`, `p2.${tag}@example.test`)]);
+      await apply([userDeleted(id, T0 + 100)]);
+      const sms = example('sms.created');
+      Object.assign(sms.data, { id: `sms_p_${tag}`, user_id: null, to_phone_number: '+1 (555) 555-0142' });
+      const other = example('sms.created');
+      Object.assign(other.data, { id: `sms_q_${tag}`, user_id: null, to_phone_number: '+15555550143' });
+      await apply([sms, other]);
+      expect(await messageOf(`sms_p_${tag}`)).toMatchObject({ to_address: null, body: null });
+      expect(await messageOf(`sms_q_${tag}`)).toMatchObject({ to_address: '+15555550143' });
+    });
+
     it('matches every address of the user, secondary ones too, whatever their case and spacing', async () => {
       const id = `user_c_${tag}`;
       const secondary = `Second.${tag}@Example.test`;
