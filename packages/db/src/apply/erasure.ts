@@ -48,9 +48,9 @@ export async function rememberAddresses(
  * Right to erasure, part two, after every other write of the batch, so that the order of events
  * within a batch does not matter: registers the deleted users this batch touched in
  * `erased_subjects` (their id and every address hash known for them, including any that a late,
- * stale `user.updated` just revealed), then clears every row that
- * matches the registry among the rows this batch wrote, and every row of the subjects just
- * registered. So a late event that would bring an erased address back has it cleared before commit.
+ * stale `user.updated` just revealed), then clears every row that matches the registry among the
+ * rows this batch wrote, and every row of the subjects just registered. So a late event that would
+ * bring an erased address back has it cleared before commit.
  *
  * Returns the users erased for the first time, for the caller to purge elsewhere (Redis).
  */
