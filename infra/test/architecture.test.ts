@@ -72,10 +72,15 @@ export const rules: Rule[] = [
       inPackage(file, 'apps/ingest') && packageName(specifier) === '@clerk-sync/db',
   },
   {
-    name: 'packages/events is the contract: zod and Clerk’s types only, no I/O',
+    name: 'packages/events is the contract: zod, hashing and Clerk’s types only, no I/O',
     breaks: ({ file, specifier, typeOnly }) => {
       if (!inPackage(file, 'packages/events') || isTest(file) || specifier.startsWith('.')) return false;
-      return !(specifier === 'zod' || (typeOnly && specifier === '@clerk/backend'));
+      // node:crypto for the address hash the erasure registry shares with Postgres: pure, no I/O.
+      return !(
+        specifier === 'zod' ||
+        specifier === 'node:crypto' ||
+        (typeOnly && specifier === '@clerk/backend')
+      );
     },
   },
   {

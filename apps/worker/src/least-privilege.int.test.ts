@@ -127,6 +127,12 @@ describe('an owner that migrates and a writer that only writes rows', () => {
       writer.db,
     );
     expect(audit.rows.map((r) => r.action)).toEqual(['create', 'update', 'delete']);
+    // The erasure registry is written with the same default privileges: the id and both addresses.
+    const registry = await sql<{ kind: string }>`
+      SELECT kind FROM ${sql.table(`${names.schema}.erased_subjects`)} WHERE user_id = ${user.id} ORDER BY kind, subject`.execute(
+      writer.db,
+    );
+    expect(registry.rows.map((r) => r.kind)).toEqual(['email', 'email', 'user']);
   });
 
   it('backfills and reconciles as the writer with MIGRATE_ON_START=false', async () => {

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
 import { startDeadLetterSweep } from './dead-letter-sweep.js';
 import type { WorkerEnv } from './env.js';
+import { erasurePurger } from './erasure-purger.js';
 import { failurePolicy } from './failure-policy.js';
 import { createJobProcessor } from './job-processor.js';
 import { logBatch } from './log-batch.js';
@@ -93,6 +94,9 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, queues.queue) : undefined;
   if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
   const metrics = createWorkerMetrics();
+  const purger = erasurePurger(queues, logger);
+  // Registered before the batcher, so it drains after the batcher's last commit and before the queues close.
+  shutdown.add('erasure purge', () => purger.drain());
   const batcher = new Batcher({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
@@ -100,6 +104,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
     onBatch: (report) => {
       logBatch(logger, report);
       metrics.onBatch(report);
+      purger.onBatch(report);
       hooks.onBatch?.(report);
     },
   });

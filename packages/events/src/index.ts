@@ -1,3 +1,4 @@
+export { addressHash, addressHashOfValue, type ErasedSubject } from './address-hash.js';
 export type { ClerkWebhookEvent, Delivery, RawEvent } from './delivery.js';
 export { describeIssues } from './describe-issues.js';
 export { type EntityKind, entityKey, entityKindOf, entityKinds } from './entity-key.js';

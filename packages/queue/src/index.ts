@@ -10,6 +10,7 @@ export {
   type RequeueResult,
   redactFailureReason,
 } from './dead-letters/dead-letters.js';
+export { type PurgeReport, purgeSubjects } from './dead-letters/purge-subjects.js';
 export {
   type ReplayReport,
   type ReplaySelector,
@@ -32,3 +33,4 @@ export { isScrubbed, JobScrubber, type ScrubbedPayload } from './job-scrubber.js
 export { createProducerRedis } from './producer-redis.js';
 export { type QueueEnv, queueEnv } from './queue-env.js';
 export { DEFAULT_QUEUE_NAME, deadLetterQueueName } from './queue-names.js';
+export { redactSubjects, type SubjectRedaction } from './redact-subjects.js';

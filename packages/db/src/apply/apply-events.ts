@@ -1,7 +1,5 @@
-import type { PreparedEvent } from '@clerk-sync/events';
-import { traced } from '@clerk-sync/telemetry';
-import { SpanKind, trace } from '@opentelemetry/api';
-import { CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import type { ErasedSubject, PreparedEvent } from '@clerk-sync/events';
+import type { Kysely, Transaction } from 'kysely';
 import type { Database } from '../database.js';
 import { schemaOf } from '../open-database.js';
 import type { EntityTable } from '../schema/entity-table.js';
@@ -9,15 +7,21 @@ import { entityTables } from '../tables/entity-tables.js';
 import { userTable } from '../tables/user.table.js';
 import type { EntityChange, MessageChange } from './entity-change.js';
 import { buildEntitySql, type EntitySql, qualified } from './entity-sql.js';
-import { eraseUserTraces } from './erasure.js';
+import { type Erasure, holdErasure, rememberAddresses } from './erasure.js';
 import { changeFor } from './handlers.js';
 import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
+import { run } from './run-statement.js';
 
 export type ApplyOutcome = 'applied' | 'stale' | 'duplicate' | 'ignored';
 
 export interface ApplyResult {
   svixId: string;
   outcome: ApplyOutcome;
+  /**
+   * On the delivery whose delete erased a user (for the first time): the user's id and the hashes of
+   * their addresses, so the caller can purge them from other stores too (dead letters, retried jobs).
+   */
+  erased?: ErasedSubject;
 }
 
 export interface ApplyOptions {
@@ -92,7 +96,9 @@ interface Pending {
  *
  * The result does not depend on the order of deliveries, nor on how they are split into batches:
  * upserts are guarded by version, tombstones are final, and each statement writes rows sorted by id
- * so that concurrent batches lock rows in the same order.
+ * so that concurrent batches lock rows in the same order. A deleted user's addresses stay erased
+ * whatever comes before or after the delete: the registry in `erased_subjects` is applied after every
+ * other write of the batch (see `holdErasure`), and the delete's result says whom it erased.
  *
  * @example const results = await applyEvents(db, jobs.map((job) => prepareEvent(job.data)));
  */
@@ -107,6 +113,7 @@ export async function applyEvents(
   const outcomes = new Map<string, ApplyOutcome>();
   const firstSeen = new Map<string, PreparedEvent>();
   for (const event of events) if (!firstSeen.has(event.svixId)) firstSeen.set(event.svixId, event);
+  const erasures = new Map<string, Erasure>();
 
   await db.transaction().execute(async (trx) => {
     const fresh = await insertInbox(trx, statements, [...firstSeen.values()]);
@@ -123,6 +130,9 @@ export async function applyEvents(
     }
     await writeChanges(trx, statements, pending, outcomes, privacy);
     if (messages.length > 0) await writeMessages(trx, statements, messages, outcomes);
+    const messageIds = messages.map((m) => m.change.id);
+    for (const e of await holdErasure(trx, statements.schema, withOutcomes(pending, outcomes), messageIds))
+      if (e.eventId) erasures.set(e.eventId, e);
     const recorded = fresh.map((e) => ({ svix_id: e.svixId, outcome: outcomes.get(e.svixId) ?? 'stale' }));
     await run(trx, statements.recordOutcomes, recorded);
   });
@@ -131,7 +141,12 @@ export async function applyEvents(
   return events.map(({ svixId }) => {
     const first = !reported.has(svixId);
     reported.add(svixId);
-    return { svixId, outcome: first ? (outcomes.get(svixId) ?? 'duplicate') : 'duplicate' };
+    if (!first) return { svixId, outcome: 'duplicate' };
+    const erased = erasures.get(svixId);
+    const outcome = outcomes.get(svixId) ?? 'duplicate';
+    return erased
+      ? { svixId, outcome, erased: { userId: erased.userId, addressHashes: erased.addressHashes } }
+      : { svixId, outcome };
   });
 }
 
@@ -155,6 +170,7 @@ export async function applyChanges(
   const statements = sqlFor(schemaOf(db));
   await db.transaction().execute(async (trx) => {
     await writeChanges(trx, statements, pending, outcomes, options.privacy ?? defaultPrivacy);
+    await holdErasure(trx, statements.schema, withOutcomes(pending, outcomes), []);
     await options.alsoInTransaction?.(trx);
   });
   return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));
@@ -220,7 +236,10 @@ async function writeTable(
   const upserts = [...winners.values()].filter((p) => p.change.kind === 'upsert').sort(byId);
   const deletes = [...winners.values()].filter((p) => p.change.kind === 'delete').sort(byId);
 
-  if (table.name === userTable.name) await lockRows(trx, schemaSql.schema, table, statements, winners.keys());
+  if (table.name === userTable.name) {
+    await lockRows(trx, schemaSql.schema, table, statements, winners.keys());
+    await rememberAddresses(trx, schemaSql.schema, pending);
+  }
 
   const applied = new Set<string>();
   if (upserts.length > 0) {
@@ -229,12 +248,6 @@ async function writeTable(
   }
   if (deletes.length > 0) {
     const isUser = table.name === userTable.name;
-    if (isUser)
-      await eraseUserTraces(
-        trx,
-        schemaSql.schema,
-        deletes.map((p) => p.change.id),
-      );
     const statement =
       isUser && privacy.userDeletion === 'hard' ? statements.hardDelete : statements.tombstone;
     const rows = deletes.map((p) => ({ ...rowOf(table, p), deleted_at: p.change.deletedAt ?? null }));
@@ -293,6 +306,11 @@ async function writeMessages(
   }
 }
 
+/** The batch's changes, each with whether it applied, for the erasure step. */
+function withOutcomes(pending: Pending[], outcomes: Map<string, ApplyOutcome>) {
+  return pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
+}
+
 /** Deletes are final, so they beat upserts; otherwise the higher version wins, ties to the later arrival. */
 function beats(challenger: Pending, current: Pending): boolean {
   const a = challenger.change;
@@ -310,35 +328,4 @@ function rowOf(table: EntityTable, p: Pending): Record<string, unknown> {
     row[column] = erased ? null : (change.values[column] ?? null);
   }
   return row;
-}
-
-const tracer = trace.getTracer('clerk-sync-db');
-
-/** Runs one statement with its rows as a single jsonb parameter, inside a database client span. */
-async function run<R>(trx: Transaction<Database>, text: string, rows: readonly object[]): Promise<R[]> {
-  const [operation = 'SQL', target = ''] = summary(text);
-  return traced(
-    tracer,
-    `${operation} ${target}`.trim(),
-    {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'db.system.name': 'postgresql',
-        'db.operation.name': operation,
-        'db.collection.name': target,
-        'db.operation.batch.size': rows.length,
-      },
-    },
-    async () => {
-      const result = await trx.executeQuery<R>(CompiledQuery.raw(text, [JSON.stringify(rows)]));
-      return [...result.rows];
-    },
-  );
-}
-
-/** `INSERT "users"` from the statement text: operation and first table, for the span name. */
-function summary(text: string): [string, string] {
-  const match =
-    /^\s*(?:WITH[\s\S]*?\)\s*)?(INSERT INTO|UPDATE|DELETE FROM)\s+(?:"[a-z0-9_]+"\.)?"([a-z_]+)"/.exec(text);
-  return match ? [String(match[1]).split(' ')[0] ?? 'SQL', String(match[2])] : ['SQL', ''];
 }

@@ -12,6 +12,12 @@ export interface EntityChange {
   values: Record<string, unknown>;
   /** ISO time of deletion, for tombstones. */
   deletedAt?: string;
+  /**
+   * Every address the change knows for its entity (a user's email addresses, and phone numbers when
+   * the copy may store one), beyond the primary one in `values`. Only their hashes are kept, so that
+   * erasure can find them later (`user_address_hashes`).
+   */
+  addresses?: readonly string[];
 }
 
 /** An `email.created` or `sms.created`: one append-only row in `messages`. */

@@ -67,6 +67,21 @@ const userValues = (d: DataOf<'user.created'>, p: PrivacyOptions) => ({
   web3_wallets: p.storeWeb3Wallets ? (d.web3_wallets ?? null) : null,
 });
 
+/**
+ * All of a user's addresses, for the erasure registry: every email address, and the phone numbers when
+ * a phone number may be stored somewhere (the user's row, or an SMS's recipient); otherwise a phone
+ * number's hash, which is easy to reverse, would be the only trace of it in the copy.
+ */
+const userAddresses = (d: DataOf<'user.created'>, p: PrivacyOptions): string[] => [
+  ...d.email_addresses.map((e) => e.email_address),
+  ...(p.storePhoneNumbers || p.storeMessageContent ? d.phone_numbers.map((n) => n.phone_number) : []),
+];
+
+const user: DataHandler<DataOf<'user.created'>> = ({ data: d }, v, p) => ({
+  ...upsert(userTable, d.id, v, userValues(d, p)),
+  addresses: userAddresses(d, p),
+});
+
 const organizationValues = (d: DataOf<'organization.created'>) => ({
   name: d.name,
   slug: d.slug ?? null,
@@ -243,8 +258,8 @@ const sms: DataHandler<DataOf<'sms.created'>> = ({ data: d }, v, p): MessageChan
  * without a handler here is a compile error.
  */
 export const handlers = {
-  'user.created': (e, v, p) => upsert(userTable, e.data.id, v, userValues(e.data, p)),
-  'user.updated': (e, v, p) => upsert(userTable, e.data.id, v, userValues(e.data, p)),
+  'user.created': user,
+  'user.updated': user,
   'user.deleted': (e, v) => tombstone(userTable, e.data.id, v, { external_id: e.data.external_id ?? null }),
   'organization.created': (e, v) => upsert(organizationTable, e.data.id, v, organizationValues(e.data)),
   'organization.updated': (e, v) => upsert(organizationTable, e.data.id, v, organizationValues(e.data)),

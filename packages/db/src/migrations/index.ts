@@ -7,6 +7,7 @@ import * as createAuditLog from './2026-11-24T0910-create-audit-log.js';
 import * as moreAnalyticsViews from './2026-11-24T0920-more-analytics-views.js';
 import * as pinFunctionSearchPath from './2026-11-24T1700-pin-function-search-path.js';
 import * as viewsWithoutDeletedUsers from './2026-11-24T1800-views-without-deleted-users.js';
+import * as erasureRegistry from './2026-11-24T2010-erasure-registry.js';
 import * as retention from './2026-11-24T2020-retention.js';
 
 /**
@@ -22,5 +23,6 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0920-more-analytics-views': moreAnalyticsViews,
   '2026-11-24T1700-pin-function-search-path': pinFunctionSearchPath,
   '2026-11-24T1800-views-without-deleted-users': viewsWithoutDeletedUsers,
+  '2026-11-24T2010-erasure-registry': erasureRegistry,
   '2026-11-24T2020-retention': retention,
 };

@@ -1,8 +1,10 @@
 import { auditLogTable } from '../tables/audit-log.table.js';
 import { entityTables } from '../tables/entity-tables.js';
+import { erasedSubjectTable } from '../tables/erased-subject.table.js';
 import { messageTable } from '../tables/message.table.js';
 import { syncStateTable } from '../tables/sync-state.table.js';
 import { tombstoneTable } from '../tables/tombstone.table.js';
+import { userAddressHashTable } from '../tables/user-address-hash.table.js';
 import { webhookEventTable } from '../tables/webhook-event.table.js';
 import {
   dailyActiveUsersView,
@@ -26,6 +28,8 @@ export const otherTables = [
   messageTable,
   tombstoneTable,
   auditLogTable,
+  erasedSubjectTable,
+  userAddressHashTable,
 ] as const satisfies readonly Relation[];
 
 /** Every view the migrations create. */

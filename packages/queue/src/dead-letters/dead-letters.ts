@@ -76,7 +76,7 @@ export class DeadLetters {
    */
   async bury(job: Job): Promise<void> {
     const id = job.id ?? '';
-    await this.#withMoveLock(id, async () => {
+    await this.withMoveLock(id, async () => {
       if ((await this.#queue.getJobState(id)) !== 'failed') return;
       const current = (await this.#queue.getJob(id)) ?? job;
       await this.dead.add(current.name, toLetter(current), {
@@ -98,7 +98,7 @@ export class DeadLetters {
     svixId: string,
     { dryRun = false }: { dryRun?: boolean } = {},
   ): Promise<{ result: RequeueResult; summary: DeadLetterSummary } | undefined> {
-    return this.#withMoveLock(svixId, async () => {
+    return this.withMoveLock(svixId, async () => {
       // Re-read under the lock: a concurrent replay may have taken this letter already.
       const letter = await this.dead.getJob(svixId);
       if (!isLetter(letter)) return undefined;
@@ -123,12 +123,12 @@ export class DeadLetters {
   }
 
   /**
-   * Runs `fn` holding a per-event lock shared by `bury` and `requeue`, so that the two never
-   * interleave on one svix-id (a replay seeing a job that a bury is about to remove would otherwise
-   * drop the letter, and the event with it). The lock expires on its own if its holder dies, after
-   * far longer than a move takes.
+   * Runs `fn` holding a per-event lock shared by `bury`, `requeue` and `purgeSubjects`, so that they
+   * never interleave on one svix-id (a replay seeing a job that a bury is about to remove would
+   * otherwise drop the letter, and the event with it; a purge must not redact a letter while it is
+   * being copied). The lock expires on its own if its holder dies, after far longer than a move takes.
    */
-  async #withMoveLock<T>(svixId: string, fn: () => Promise<T>): Promise<T> {
+  async withMoveLock<T>(svixId: string, fn: () => Promise<T>): Promise<T> {
     const client = await this.#queue.getBackend().client;
     if (!lockScriptsDefined.has(client)) {
       client.defineCommand('clerkSyncTakeMoveLock', { numberOfKeys: 1, lua: TAKE_LOCK });
