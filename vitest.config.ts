@@ -15,7 +15,11 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'node',
-          include: ['{apps,packages}/*/src/**/*.test.ts', 'infra/test/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            '{apps,packages,examples}/*/src/**/*.test.ts',
+            'infra/test/**/*.test.ts',
+            'scripts/**/*.test.ts',
+          ],
           exclude: [...configDefaults.exclude, chromiumTests],
         },
       },
