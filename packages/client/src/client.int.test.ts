@@ -110,6 +110,32 @@ describe('the client on Postgres', () => {
     ]);
   });
 
+  it('skips nothing while several writers commit at once: every seq is delivered once, in order', async () => {
+    const from = await feedEnd(client);
+    const seen: number[] = [];
+    const subscription = client.subscribe({ from, pollIntervalMs: 5, batchSize: 7 }, (change) => {
+      seen.push(change.seq);
+    });
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      for (let b = 0; b < 15; b++) {
+        const events = Array.from({ length: 3 }, (_, i) =>
+          deliver(makeEvent(user(`user_c_${w}_${b}_${i}`), 'created', T0)),
+        );
+        await applyEvents(database.db, events);
+      }
+    });
+    await Promise.all(writers);
+    await expect.poll(() => seen.length, { timeout: 5000 }).toBe(4 * 15 * 3);
+    await subscription.close();
+    const all = await client.db
+      .selectFrom('changes')
+      .select('seq')
+      .where('seq', '>', from)
+      .orderBy('seq')
+      .execute();
+    expect(seen).toEqual(all.map((r) => r.seq));
+  });
+
   it('retries a failing handler on the same change, and stops at that change when it keeps failing', async () => {
     const from = await feedEnd(client);
     await createUser(database, 'user_flaky');
