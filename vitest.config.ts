@@ -1,7 +1,11 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Every test file of `pnpm test`; the chaos suite has its own config (vitest.chaos.config.ts). */
-const allTests = ['{apps,packages}/*/src/**/*.test.ts', 'infra/test/**/*.test.ts', 'scripts/**/*.test.ts'];
+const allTests = [
+  '{apps,packages,examples}/*/src/**/*.test.ts',
+  'infra/test/**/*.test.ts',
+  'scripts/**/*.test.ts',
+];
 /** Tests that need Redis, Postgres, the network or PGlite on disk: named `*.int.test.ts` (house style). */
 const serviceTests = '**/*.int.test.ts';
 /** Tests that drive a real Chromium; their project's global setup provisions it (scripts/ensure-chromium.ts). */

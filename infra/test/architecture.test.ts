@@ -49,12 +49,14 @@ const exempt = (file: string) => inPackage(file, 'bench');
 
 export const rules: Rule[] = [
   {
-    name: 'SQL drivers (kysely, pg, PGlite) are imported only inside packages/db',
+    name: 'SQL drivers (kysely, pg, PGlite) are imported only inside packages/db and packages/client',
     breaks: ({ file, specifier }) =>
       ['kysely', 'pg', '@electric-sql/pglite', 'pg-cursor', 'pg-pool'].includes(
         packageName(specifier) ?? '',
       ) &&
       !inPackage(file, 'packages/db') &&
+      // The client is the app's database reader (typed reads, LISTEN); it writes no SQL of the sync's own.
+      !inPackage(file, 'packages/client') &&
       !exempt(file),
   },
   {

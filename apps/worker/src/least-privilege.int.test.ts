@@ -133,6 +133,14 @@ describe('an owner that migrates and a writer that only writes rows', () => {
       writer.db,
     );
     expect(registry.rows.map((r) => r.kind)).toEqual(['email', 'email', 'user']);
+    // The change feed is written by a trigger on audit_log, as the writer too.
+    const changes = await writer.db
+      .selectFrom('changes')
+      .select('op')
+      .where('entity_id', '=', user.id)
+      .orderBy('seq')
+      .execute();
+    expect(changes.map((r) => r.op)).toEqual(['insert', 'update', 'delete']);
   });
 
   it('backfills and reconciles as the writer with MIGRATE_ON_START=false', async () => {
@@ -156,6 +164,13 @@ describe('an owner that migrates and a writer that only writes rows', () => {
     expect(reconcile.code).toBe(0);
     const live = await writer.db.selectFrom('users').select('id').where('deleted_at', 'is', null).execute();
     expect(live.map((u) => u.id).sort()).toEqual([1, 2, 3, 4].map((i) => `user_lpbf_${id}_${i}`));
+    const sources = await writer.db
+      .selectFrom('changes')
+      .select(['entity_id', 'source'])
+      .where('entity_id', '=', `user_lpbf_${id}_0`)
+      .orderBy('seq')
+      .execute();
+    expect(sources.map((r) => r.source)).toEqual(['backfill', 'reconcile']);
   });
 
   it('cannot update, delete or truncate audit rows as the writer, nor switch their triggers off', async () => {

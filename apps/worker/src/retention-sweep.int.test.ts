@@ -31,7 +31,13 @@ describe('the worker’s retention sweep', () => {
     const metrics = createWorkerMetrics();
     const stop = startRetentionSweep({
       db: database.db,
-      policy: { webhookEventsDays: 30, messagesDays: 90, sessionsDays: 90, auditLogDays: undefined },
+      policy: {
+        webhookEventsDays: 30,
+        messagesDays: 90,
+        sessionsDays: 90,
+        auditLogDays: undefined,
+        changesDays: 7,
+      },
       intervalMs: 50,
       metrics,
       logger: createLogger('silent'),
@@ -52,6 +58,7 @@ describe('the worker’s retention sweep', () => {
       messagesDays: undefined,
       sessionsDays: undefined,
       auditLogDays: undefined,
+      changesDays: undefined,
     });
     expect(again.webhookEventsDays).toBe(0);
   });

@@ -8,6 +8,7 @@ const tables: Record<keyof PrunedCounts, string> = {
   messagesDays: 'messages',
   sessionsDays: 'sessions',
   auditLogDays: 'audit_log',
+  changesDays: 'changes',
 };
 
 export interface RetentionSweepOptions {
@@ -59,7 +60,13 @@ export function startRetentionSweep(options: RetentionSweepOptions): () => Promi
 
 /** Counts each batch as it lands, so the metric moves during a long first sweep too. */
 function reportBatch(metrics: Pick<WorkerMetrics, 'onPruned'>): (counts: PrunedCounts) => void {
-  let previous: PrunedCounts = { webhookEventsDays: 0, messagesDays: 0, sessionsDays: 0, auditLogDays: 0 };
+  let previous: PrunedCounts = {
+    webhookEventsDays: 0,
+    messagesDays: 0,
+    sessionsDays: 0,
+    auditLogDays: 0,
+    changesDays: 0,
+  };
   return (counts) => {
     for (const key of Object.keys(tables) as (keyof PrunedCounts)[]) {
       const delta = counts[key] - previous[key];

@@ -31,6 +31,7 @@ export {
   type RetentionPolicy,
 } from './retention/prune-expired.js';
 export { type RetentionEnv, retentionEnv, retentionPolicyFromEnv } from './retention/retention-env.js';
+export { columnComments, commentOn, relationComments } from './schema/comments.js';
 export type { EntityTable } from './schema/entity-table.js';
 export { type ActiveUsers, readActiveUsers } from './stats/active-users.js';
 export {
@@ -41,9 +42,11 @@ export {
 } from './stats/leaders.js';
 export { readSignupsPerWeek, type WeeklySignups } from './stats/signups-per-week.js';
 export { readTotals, type Totals } from './stats/totals.js';
+export { type ChangeOp, type ChangeTable, changeOps, changeTable } from './tables/change.table.js';
 export { type EntityTableName, entityTables } from './tables/entity-tables.js';
 export { type OrganizationTable, organizationTable } from './tables/organization.table.js';
 export { membershipTable, type OrganizationMembershipTable } from './tables/organization-membership.table.js';
 export type { SyncStateTable } from './tables/sync-state.table.js';
 export { type UserTable, userTable } from './tables/user.table.js';
 export type { InboxOutcome, WebhookEventTable } from './tables/webhook-event.table.js';
+export { type LiveViewName, liveViews } from './views/live.view.js';

@@ -10,6 +10,7 @@ Deletes rows past their retention, as the worker's sweep does every RETENTION_SW
   messages        MESSAGES_RETENTION_DAYS (default 90)
   sessions        SESSIONS_RETENTION_DAYS (default 90; finished sessions only)
   audit_log       AUDIT_LOG_RETENTION_DAYS (default 365)
+  changes         CHANGES_RETENTION_DAYS (default 7; the change feed)
 0 keeps a table forever. Only the owner role may prune the audit log (the writer role has no DELETE
 on it): run this as the owner, for example from a nightly Job, to keep the audit log bounded.
   --json      print the counts as JSON`;
@@ -19,6 +20,7 @@ const labels: Record<keyof PrunedCounts, string> = {
   messagesDays: 'messages',
   sessionsDays: 'sessions',
   auditLogDays: 'audit_log',
+  changesDays: 'changes',
 };
 
 export const pruneCommand: Command = {

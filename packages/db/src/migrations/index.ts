@@ -9,6 +9,7 @@ import * as pinFunctionSearchPath from './2026-11-24T1700-pin-function-search-pa
 import * as viewsWithoutDeletedUsers from './2026-11-24T1800-views-without-deleted-users.js';
 import * as erasureRegistry from './2026-11-24T2010-erasure-registry.js';
 import * as retention from './2026-11-24T2020-retention.js';
+import * as clientViewsAndFeed from './2026-11-24T2030-client-views-and-feed.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -25,4 +26,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T1800-views-without-deleted-users': viewsWithoutDeletedUsers,
   '2026-11-24T2010-erasure-registry': erasureRegistry,
   '2026-11-24T2020-retention': retention,
+  '2026-11-24T2030-client-views-and-feed': clientViewsAndFeed,
 };

@@ -61,6 +61,16 @@ describe.each(backends)('retention on %s', (backend) => {
         db,
       );
     }
+    for (const [entityId, age] of [
+      ['change_old_1', 9],
+      ['change_old_2', 8],
+      ['change_new', 6],
+    ] as const) {
+      await sql`INSERT INTO ${table('changes')} (entity, entity_id, op, version, changed_fields, source, changed_at)
+                VALUES ('users', ${entityId}, 'update', 1, ARRAY['first_name'], 'msg_x', ${daysAgo(age)})`.execute(
+        db,
+      );
+    }
   });
   afterAll(async () => {
     await database?.close();
@@ -91,15 +101,23 @@ describe.each(backends)('retention on %s', (backend) => {
     const progress: PrunedCounts[] = [];
     const counts = await pruneExpired(
       database.db,
-      { webhookEventsDays: 30, messagesDays: 90, sessionsDays: 90, auditLogDays: 365 },
+      { webhookEventsDays: 30, messagesDays: 90, sessionsDays: 90, auditLogDays: 365, changesDays: 7 },
       { batchSize: 2, now: NOW, onBatch: (c) => progress.push(c) },
     );
-    expect(counts).toEqual({ webhookEventsDays: 3, messagesDays: 1, sessionsDays: 2, auditLogDays: 2 });
-    expect(progress.map((c) => c.webhookEventsDays)).toEqual([2, 3, 3, 3, 3]);
+    expect(counts).toEqual({
+      webhookEventsDays: 3,
+      messagesDays: 1,
+      sessionsDays: 2,
+      auditLogDays: 2,
+      changesDays: 2,
+    });
+    expect(progress.map((c) => c.webhookEventsDays)).toEqual([2, 3, 3, 3, 3, 3]);
     expect(await ids('webhook_events', 'svix_id')).toEqual(['msg_new']);
     expect(await ids('messages', 'id')).toEqual(['email_new', 'email_undated']);
     expect(await ids('sessions', 'id')).toEqual(['sess_active_old', 'sess_ended_new']);
     expect(await auditIds()).toEqual(['audit_new']);
+    const changes = (await ids('changes', 'entity_id')).filter((id) => id.startsWith('change_'));
+    expect(changes).toEqual(['change_new']);
   });
 
   it('keeps what the policy leaves unset', async () => {
@@ -110,10 +128,17 @@ describe.each(backends)('retention on %s', (backend) => {
         messagesDays: undefined,
         sessionsDays: undefined,
         auditLogDays: undefined,
+        changesDays: undefined,
       },
       { now: new Date(NOW.getTime() + 10_000 * DAY) },
     );
-    expect(counts).toEqual({ webhookEventsDays: 0, messagesDays: 0, sessionsDays: 0, auditLogDays: 0 });
+    expect(counts).toEqual({
+      webhookEventsDays: 0,
+      messagesDays: 0,
+      sessionsDays: 0,
+      auditLogDays: 0,
+      changesDays: 0,
+    });
     expect(await ids('webhook_events', 'svix_id')).toEqual(['msg_new']);
   });
 });

@@ -14,6 +14,11 @@ export interface RetentionPolicy {
   sessionsDays: number | undefined;
   /** `audit_log`, by `applied_at`. Only the owner role can delete from it; see {@link pruneExpired}. */
   auditLogDays: number | undefined;
+  /**
+   * `changes`, the change feed, by `changed_at`. A subscriber that stays away longer than this misses
+   * what was pruned: it should re-read the tables it mirrors and resume from the newest `seq`.
+   */
+  changesDays: number | undefined;
 }
 
 export type PrunedCounts = Record<keyof RetentionPolicy, number>;
@@ -41,12 +46,19 @@ export async function pruneExpired(
   const now = options.now ?? new Date();
   const cutoff = (days: number | undefined) =>
     days === undefined ? undefined : new Date(now.getTime() - days * DAY_MS);
-  const counts: PrunedCounts = { webhookEventsDays: 0, messagesDays: 0, sessionsDays: 0, auditLogDays: 0 };
+  const counts: PrunedCounts = {
+    webhookEventsDays: 0,
+    messagesDays: 0,
+    sessionsDays: 0,
+    auditLogDays: 0,
+    changesDays: 0,
+  };
   const steps: [keyof RetentionPolicy, (before: Date) => Promise<number>][] = [
     ['webhookEventsDays', (before) => pruneWebhookEvents(db, before, batchSize)],
     ['messagesDays', (before) => pruneMessages(db, before, batchSize)],
     ['sessionsDays', (before) => pruneSessions(db, before, batchSize)],
     ['auditLogDays', (before) => pruneAuditLog(db, before, batchSize)],
+    ['changesDays', (before) => pruneChanges(db, before, batchSize)],
   ];
   for (const [key, prune] of steps) {
     const before = cutoff(policy[key]);
@@ -94,6 +106,17 @@ async function pruneSessions(db: Kysely<Database>, before: Date, limit: number):
         .where('status', 'not in', ['active', 'pending'])
         .where('updated_at', '<', before)
         .limit(limit),
+    )
+    .executeTakeFirst();
+  return deleted(result);
+}
+
+/** Oldest first by `seq`, so a reader never sees a hole below a change that is still there. */
+async function pruneChanges(db: Kysely<Database>, before: Date, limit: number): Promise<number> {
+  const result = await db
+    .deleteFrom('changes')
+    .where('seq', 'in', (eb) =>
+      eb.selectFrom('changes').select('seq').where('changed_at', '<', before).orderBy('seq').limit(limit),
     )
     .executeTakeFirst();
   return deleted(result);

@@ -5,20 +5,28 @@ import { retentionEnv, retentionPolicyFromEnv } from './retention-env.js';
 const policy = (env: Record<string, string>) => retentionPolicyFromEnv(parseEnv(retentionEnv, env, 'test'));
 
 describe('retention settings', () => {
-  it('keeps the inbox 30 days, messages and finished sessions 90, the audit log a year by default', () => {
+  it('keeps the inbox 30 days, messages and finished sessions 90, the audit log a year, the change feed 7 days by default', () => {
     expect(policy({})).toEqual({
       webhookEventsDays: 30,
       messagesDays: 90,
       sessionsDays: 90,
       auditLogDays: 365,
+      changesDays: 7,
     });
     expect(parseEnv(retentionEnv, {}, 'test').RETENTION_SWEEP_MS).toBe(600_000);
   });
 
   it('reads 0 as keep forever', () => {
-    expect(policy({ WEBHOOK_EVENTS_RETENTION_DAYS: '0', AUDIT_LOG_RETENTION_DAYS: '0' })).toMatchObject({
+    expect(
+      policy({
+        WEBHOOK_EVENTS_RETENTION_DAYS: '0',
+        AUDIT_LOG_RETENTION_DAYS: '0',
+        CHANGES_RETENTION_DAYS: '0',
+      }),
+    ).toMatchObject({
       webhookEventsDays: undefined,
       auditLogDays: undefined,
+      changesDays: undefined,
     });
   });
 

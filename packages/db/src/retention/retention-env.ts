@@ -22,6 +22,8 @@ export const retentionEnv = z.object({
   SESSIONS_RETENTION_DAYS: days(90, 1),
   /** Pruned only by a role that may delete from `audit_log`: the owner, not the documented writer. */
   AUDIT_LOG_RETENTION_DAYS: days(365, 30),
+  /** The change feed: how long a subscriber may be away and still resume from its last `seq`. */
+  CHANGES_RETENTION_DAYS: days(7, 1),
 });
 
 export type RetentionEnv = z.output<typeof retentionEnv>;
@@ -34,5 +36,6 @@ export function retentionPolicyFromEnv(env: RetentionEnv): RetentionPolicy {
     messagesDays: keep(env.MESSAGES_RETENTION_DAYS),
     sessionsDays: keep(env.SESSIONS_RETENTION_DAYS),
     auditLogDays: keep(env.AUDIT_LOG_RETENTION_DAYS),
+    changesDays: keep(env.CHANGES_RETENTION_DAYS),
   };
 }

@@ -1,4 +1,5 @@
 import { auditLogTable } from '../tables/audit-log.table.js';
+import { changeTable } from '../tables/change.table.js';
 import { entityTables } from '../tables/entity-tables.js';
 import { erasedSubjectTable } from '../tables/erased-subject.table.js';
 import { messageTable } from '../tables/message.table.js';
@@ -11,6 +12,7 @@ import {
   monthlyActiveUsersView,
   weeklyActiveUsersView,
 } from '../views/active-users.view.js';
+import { type LiveView, liveViews } from '../views/live.view.js';
 import {
   organizationMembersView,
   organizationRolesView,
@@ -30,9 +32,10 @@ export const otherTables = [
   auditLogTable,
   erasedSubjectTable,
   userAddressHashTable,
+  changeTable,
 ] as const satisfies readonly Relation[];
 
-/** Every view the migrations create. */
+/** Every view the migrations create besides the `<table>_live` ones (those are {@link liveViews}). */
 export const views = [
   signupsPerWeekView,
   signupsPerDayView,
@@ -50,15 +53,22 @@ export const views = [
  * Every table and view of the schema with all its columns: the runtime twin of `Database`. A new
  * column is one edit here (in its table's definition) plus a migration; a test holds the two equal.
  */
-export const relations: readonly Relation[] = [...entityTables.map(entityRelation), ...otherTables, ...views];
+export const relations: readonly Relation[] = [
+  ...entityTables.map(entityRelation),
+  ...otherTables,
+  ...views,
+  ...liveViews,
+];
 
 type EntityRelationOf<T> = T extends EntityTable ? EntityRelation<T> : never;
+type LiveViewOf<T> = T extends EntityTable ? LiveView<T> : never;
 
 /** The type of each member of `relations`, one per table or view: what `Database` is derived from. */
 export type DefinedRelation =
   | EntityRelationOf<(typeof entityTables)[number]>
   | (typeof otherTables)[number]
-  | (typeof views)[number];
+  | (typeof views)[number]
+  | LiveViewOf<(typeof entityTables)[number]>;
 
 /** The name of every table and view, as `relations` lists them. */
 export type RelationName = DefinedRelation['name'];
