@@ -8,6 +8,7 @@ import * as moreAnalyticsViews from './2026-11-24T0920-more-analytics-views.js';
 import * as pinFunctionSearchPath from './2026-11-24T1700-pin-function-search-path.js';
 import * as viewsWithoutDeletedUsers from './2026-11-24T1800-views-without-deleted-users.js';
 import * as retention from './2026-11-24T2020-retention.js';
+import * as reconcileGuard from './2026-11-24T2130-reconcile-guard.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T1700-pin-function-search-path': pinFunctionSearchPath,
   '2026-11-24T1800-views-without-deleted-users': viewsWithoutDeletedUsers,
   '2026-11-24T2020-retention': retention,
+  '2026-11-24T2130-reconcile-guard': reconcileGuard,
 };

@@ -1,4 +1,6 @@
 import { auditLogTable } from '../tables/audit-log.table.js';
+import { clerkInstanceTable } from '../tables/clerk-instance.table.js';
+import { driftReportTable } from '../tables/drift-report.table.js';
 import { entityTables } from '../tables/entity-tables.js';
 import { messageTable } from '../tables/message.table.js';
 import { syncStateTable } from '../tables/sync-state.table.js';
@@ -26,6 +28,8 @@ export const otherTables = [
   messageTable,
   tombstoneTable,
   auditLogTable,
+  clerkInstanceTable,
+  driftReportTable,
 ] as const satisfies readonly Relation[];
 
 /** Every view the migrations create. */
