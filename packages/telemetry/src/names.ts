@@ -37,4 +37,6 @@ export const metricNames = {
   deadLettersExpired: 'clerk_sync_dead_letters_expired_total',
   endToEndLag: 'clerk_sync_end_to_end_lag_seconds',
   queueLag: 'clerk_sync_queue_lag_seconds',
+  driftRows: 'clerk_sync_drift_rows',
+  driftReportedAt: 'clerk_sync_drift_report_timestamp_seconds',
 } as const;

@@ -70,7 +70,7 @@ function report(result: SyncEntityResult): number {
       console.log(safe`${result.kind} ${result.id}: written (version ${result.version})`);
       return EXIT.done;
     case 'stale':
-      console.log(safe`${result.kind} ${result.id}: the local row is as new or newer; left unchanged`);
+      console.log(safe`${result.kind} ${result.id}: the local row is newer; left unchanged`);
       return EXIT.done;
     case 'not_found':
       console.error(safe`${result.reason}; nothing written`);
