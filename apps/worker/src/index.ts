@@ -7,7 +7,24 @@ export {
 export { CLERK_API_RATES, ClerkApi, ClerkApiError, type ClerkApiOptions } from './backfill/clerk-api.js';
 export { type ClerkApiEnv, clerkApiEnvKeys, readClerkApiEnv } from './backfill/clerk-env.js';
 export { createProgress, type Progress, silentProgress } from './backfill/progress.js';
-export { type ReconcileOptions, runReconcile, type TypeDrift } from './backfill/reconcile.js';
+export {
+  type ReconcileOptions,
+  type ReconcileReport,
+  ReconcileRefusedError,
+  reconcile,
+  runReconcile,
+  type TypeDrift,
+} from './backfill/reconcile.js';
+export { type ReconcileEnv, reconcileEnv, reconcileEnvKeys } from './backfill/reconcile-env.js';
+export type { Refusal } from './backfill/reconcile-guard.js';
+export {
+  idPrefixes,
+  kindOfId,
+  type SyncEntityOptions,
+  type SyncEntityResult,
+  syncEntity,
+  UnknownEntityKindError,
+} from './backfill/sync-entity.js';
 export {
   membershipsSource,
   organizationsSource,

@@ -1,4 +1,4 @@
-import { envInt } from '@clerk-sync/config';
+import { envInt, envKeys } from '@clerk-sync/config';
 import { z } from 'zod';
 
 /** Defaults of the reconcile's safety checks. */
@@ -16,3 +16,6 @@ export const reconcileEnv = z.object({
 });
 
 export type ReconcileEnv = z.output<typeof reconcileEnv>;
+
+/** Every variable `reconcile` reads on top of the worker's and the Clerk API's. */
+export const reconcileEnvKeys = envKeys(reconcileEnv);
