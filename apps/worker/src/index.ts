@@ -9,14 +9,21 @@ export { type ClerkApiEnv, clerkApiEnvKeys, readClerkApiEnv } from './backfill/c
 export { createProgress, type Progress, silentProgress } from './backfill/progress.js';
 export {
   type ReconcileOptions,
-  type ReconcileReport,
   ReconcileRefusedError,
+  type ReconcileReport,
   reconcile,
   runReconcile,
   type TypeDrift,
 } from './backfill/reconcile.js';
 export { type ReconcileEnv, reconcileEnv, reconcileEnvKeys } from './backfill/reconcile-env.js';
 export type { Refusal } from './backfill/reconcile-guard.js';
+export {
+  membershipsSource,
+  organizationsSource,
+  type Source,
+  sources,
+  usersSource,
+} from './backfill/sources.js';
 export {
   idPrefixes,
   kindOfId,
@@ -25,13 +32,6 @@ export {
   syncEntity,
   UnknownEntityKindError,
 } from './backfill/sync-entity.js';
-export {
-  membershipsSource,
-  organizationsSource,
-  type Source,
-  sources,
-  usersSource,
-} from './backfill/sources.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isTransientError, jobError } from './classify-error.js';
 export { readWorkerEnv, type WorkerEnv, workerEnvKeys } from './env.js';

@@ -152,7 +152,7 @@ function driftInstruments(registry: Registry, readDrift: () => Promise<DriftSnap
   });
   new Gauge({
     name: metricNames.driftReportedAt,
-    help: 'Unix time in seconds of the last clerk-sync reconcile report; absent before the first one.',
+    help: 'Unix time in seconds of the last clerk-sync reconcile report; 0 before the first one.',
     registers: [registry],
     async collect() {
       const at = (await load())?.reportedAt;

@@ -2,7 +2,7 @@ import { type ClerkDatabase, readDriftReport, readInstanceBinding } from '@clerk
 import { openTestDatabase } from '@clerk-sync/db/testing';
 import { metricNames } from '@clerk-sync/telemetry';
 import { clerkObject, FakeClerk } from '@clerk-sync/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWorkerMetrics } from '../metrics.js';
 import { runBackfill } from './backfill.js';
 import { ClerkApi } from './clerk-api.js';
@@ -10,12 +10,26 @@ import { ReconcileRefusedError, reconcile, runReconcile } from './reconcile.js';
 
 const fakes: FakeClerk[] = [];
 let database: ClerkDatabase;
-beforeEach(async () => {
+// One schema for the file, emptied before each test: fewer migrations racing other files' DROP SCHEMA.
+beforeAll(async () => {
   database = await openTestDatabase('postgres');
+});
+afterAll(async () => {
+  await database.close();
+});
+beforeEach(async () => {
+  for (const table of [
+    'users',
+    'organizations',
+    'organization_memberships',
+    'clerk_instance',
+    'drift_report',
+    'sync_state',
+  ] as const)
+    await database.db.deleteFrom(table).execute();
 });
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));
-  await database.close();
 });
 
 async function startFake(
