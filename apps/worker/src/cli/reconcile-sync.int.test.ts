@@ -112,10 +112,13 @@ describe('clerk-sync reconcile', () => {
     expect(await tombstoned()).toHaveLength(11);
   });
 
-  it('names a bad RECONCILE_MAX_GONE_SHARE with the other settings (exit 2)', async () => {
+  it('names a bad RECONCILE_MAX_GONE_SHARE with the other settings, and refuses --force without --apply (exit 2)', async () => {
     const run = await runClerkSync(['reconcile'], envFor(own, { RECONCILE_MAX_GONE_SHARE: '5%' }));
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('RECONCILE_MAX_GONE_SHARE');
+    const force = await runClerkSync(['reconcile', '--force'], envFor(own));
+    expect(force.code).toBe(2);
+    expect(force.stderr).toContain('--force only makes sense with --apply');
   });
 });
 

@@ -1,7 +1,7 @@
 import { createProgress } from '../backfill/progress.js';
 import { type ReconcileReport, reconcile, type TypeDrift } from '../backfill/reconcile.js';
 import { openClerkSession } from './clerk-session.js';
-import { type Command, EXIT, parseCommandArgs } from './command.js';
+import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { safe, safeDeep } from './safe-text.js';
 import { printTable } from './table.js';
 
@@ -39,6 +39,7 @@ export const reconcileCommand: Command = {
       console.log(usage);
       return EXIT.done;
     }
+    if (values.force && !values.apply) throw new UsageError('--force only makes sense with --apply');
     const session = await openClerkSession(environment, 'clerk-sync reconcile');
     const { env, clerk, database, api } = session;
     try {
