@@ -5,11 +5,11 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestEnvKeys } from '@clerk-sync/ingest';
 import { metricNames } from '@clerk-sync/telemetry';
-import { clerkApiEnvKeys, workerEnvKeys } from '@clerk-sync/worker';
+import { clerkApiEnvKeys, reconcileEnvKeys, workerEnvKeys } from '@clerk-sync/worker';
 import { ScaledObject, TriggerAuthentication } from '@kubernetes-models/keda/keda.sh/v1alpha1';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Deployment } from 'kubernetes-models/apps/v1';
-import { Job } from 'kubernetes-models/batch/v1';
+import { CronJob, Job } from 'kubernetes-models/batch/v1';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { ConfigMap, Secret, Service } from 'kubernetes-models/v1';
@@ -101,6 +101,7 @@ describe('Kubernetes manifests (schemas of kubernetes-models 5.1.0, Kubernetes 1
     Deployment,
     PodDisruptionBudget,
     Job,
+    CronJob,
     ScaledObject,
     TriggerAuthentication,
     NetworkPolicy,
@@ -121,6 +122,50 @@ describe('Kubernetes manifests (schemas of kubernetes-models 5.1.0, Kubernetes 1
     const deployment = structuredClone(k8sDocs.find((d) => d.object.kind === 'Deployment')?.object);
     deployment.spec.replicas = 'two';
     expect(() => new Deployment(deployment).validate()).toThrow();
+  });
+
+  it('runs reconcile on a schedule: the worker image, hardened, its Secret by reference, refusals not retried', () => {
+    const find = (kind: string, name: string) =>
+      k8sDocs.find((d) => d.object.kind === kind && d.object.metadata.name === name)?.object;
+    const cron = find('CronJob', 'clerk-sync-reconcile');
+    expect(cron.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cron.spec.schedule.split(' ')).toHaveLength(5);
+    const job = cron.spec.jobTemplate.spec;
+    const pod = job.template.spec;
+    const [container, ...others] = pod.containers;
+    expect(others).toEqual([]);
+    const worker = find('Deployment', 'clerk-sync-worker').spec.template.spec.containers[0];
+    expect(container.image).toBe(worker.image);
+    expect(container.command).toEqual(['clerk-sync', 'reconcile', '--apply']);
+    expect(container.command).not.toContain('--force');
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(container.securityContext).toEqual({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    // Secrets by reference only: the Secret exists and holds the key; no secret value inline.
+    const secretRefs = container.envFrom.flatMap((e: { secretRef?: { name: string } }) =>
+      e.secretRef ? [e.secretRef.name] : [],
+    );
+    expect(secretRefs).toEqual(['clerk-sync-reconcile']);
+    expect(Object.keys(find('Secret', 'clerk-sync-reconcile').stringData)).toContain('CLERK_SECRET_KEY');
+    const inline = (container.env ?? []).map((e: { name: string }) => e.name);
+    for (const key of ['CLERK_SECRET_KEY', 'DATABASE_URL', 'REDIS_URL']) expect(inline).not.toContain(key);
+    // A refusal (4) or a bad configuration (2) fails the Job at once instead of retrying.
+    expect(job.podFailurePolicy.rules).toContainEqual({
+      action: 'FailJob',
+      onExitCodes: { containerName: 'reconcile', operator: 'In', values: [2, 4] },
+    });
+    // The Postgres NetworkPolicy admits it.
+    const postgres = find('NetworkPolicy', 'clerk-sync-postgres');
+    const admitted = postgres.spec.ingress[0].from[0].podSelector.matchExpressions[0].values;
+    expect(admitted).toContain(job.template.metadata.labels['app.kubernetes.io/name']);
   });
 
   it('gives the worker more grace than its shutdown timeout, and the ingest probes and a PDB', () => {
@@ -144,7 +189,7 @@ describe('Kubernetes manifests (schemas of kubernetes-models 5.1.0, Kubernetes 1
 describe('environment variables', () => {
   const appKeys = {
     ingest: ingestEnvKeys,
-    worker: [...workerEnvKeys, ...clerkApiEnvKeys],
+    worker: [...workerEnvKeys, ...clerkApiEnvKeys, ...reconcileEnvKeys],
   };
   const example = readFileSync(join(root, '.env.example'), 'utf8');
   const k8sKeys = new Set(

@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ingestEnvKeys, readIngestEnv } from '@clerk-sync/ingest';
-import { clerkApiEnvKeys, workerEnvKeys } from '@clerk-sync/worker';
+import { clerkApiEnvKeys, reconcileEnvKeys, workerEnvKeys } from '@clerk-sync/worker';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 
@@ -26,21 +26,24 @@ const find = (kind: string, name: string): Manifest => {
 };
 const configMap = find('ConfigMap', 'clerk-sync').data as Record<string, string>;
 
+/** The pod template of a Deployment, a Job or a CronJob. */
+const podOf = (o: Manifest): Manifest =>
+  o.kind === 'CronJob' ? o.spec.jobTemplate.spec.template : o.spec.template;
+const isWorkload = (o: Manifest) => o.kind === 'Deployment' || o.kind === 'Job' || o.kind === 'CronJob';
+
 /** Every pod the manifests run, with its labels and the Secrets it reads. */
-const workloads = k8s
-  .filter((o) => o.kind === 'Deployment' || o.kind === 'Job')
-  .map((o) => {
-    const pod = o.spec.template;
-    const containers: Manifest[] = pod.spec.containers;
-    return {
-      name: o.metadata.name as string,
-      labels: (pod.metadata?.labels ?? {}) as Record<string, string>,
-      containers,
-      secrets: containers.flatMap((c) =>
-        (c.envFrom ?? []).flatMap((e: Manifest) => (e.secretRef ? [e.secretRef.name as string] : [])),
-      ),
-    };
-  });
+const workloads = k8s.filter(isWorkload).map((o) => {
+  const pod = podOf(o);
+  const containers: Manifest[] = pod.spec.containers;
+  return {
+    name: o.metadata.name as string,
+    labels: (pod.metadata?.labels ?? {}) as Record<string, string>,
+    containers,
+    secrets: containers.flatMap((c) =>
+      (c.envFrom ?? []).flatMap((e: Manifest) => (e.secretRef ? [e.secretRef.name as string] : [])),
+    ),
+  };
+});
 const workload = (name: string) => {
   const found = workloads.find((w) => w.name === name);
   if (!found) throw new Error(`workload ${name} missing`);
@@ -115,6 +118,7 @@ describe('Kubernetes: one Secret per workload', () => {
       'clerk-sync-worker': workerEnvKeys,
       'clerk-sync-migrate': workerEnvKeys,
       'clerk-sync-backfill': [...workerEnvKeys, ...clerkApiEnvKeys],
+      'clerk-sync-reconcile': [...workerEnvKeys, ...clerkApiEnvKeys, ...reconcileEnvKeys],
     };
     for (const [secret, keys] of Object.entries(reads)) {
       for (const key of Object.keys(secretData(secret))) expect(keys, `${secret}: ${key}`).toContain(key);
@@ -163,8 +167,12 @@ describe('NetworkPolicies', () => {
     ]);
   });
 
-  it('let only the worker and its migrate Job reach Postgres', () => {
-    expect(admitted('clerk-sync-postgres', 5432)).toEqual(['clerk-sync-migrate', 'clerk-sync-worker']);
+  it('let only the worker, its migrate Job and the reconcile CronJob reach Postgres', () => {
+    expect(admitted('clerk-sync-postgres', 5432)).toEqual([
+      'clerk-sync-migrate',
+      'clerk-sync-reconcile',
+      'clerk-sync-worker',
+    ]);
     const peers = find('NetworkPolicy', 'clerk-sync-postgres').spec.ingress.flatMap((r: Manifest) => r.from);
     expect(peers.every((p: Manifest) => !p.namespaceSelector)).toBe(true);
   });
@@ -248,12 +256,13 @@ describe('Prometheus scrapes the metrics listeners, not the admin listener', () 
 });
 
 describe('pod hardening', () => {
-  const workloads = k8s.filter((o) => o.kind === 'Deployment' || o.kind === 'Job');
+  const workloads = k8s.filter(isWorkload);
 
   it('runs every pod without a service account token, under the runtime seccomp profile, with no capabilities', () => {
-    expect(workloads.length).toBeGreaterThanOrEqual(3);
+    expect(workloads.length).toBeGreaterThanOrEqual(4);
+    expect(workloads.map((w) => w.kind)).toContain('CronJob');
     for (const w of workloads) {
-      const pod = w.spec.template.spec;
+      const pod = podOf(w).spec;
       expect(pod.automountServiceAccountToken, w.metadata.name).toBe(false);
       expect(pod.securityContext.runAsNonRoot, w.metadata.name).toBe(true);
       expect(pod.securityContext.seccompProfile?.type, w.metadata.name).toBe('RuntimeDefault');

@@ -7,7 +7,16 @@ export {
 export { CLERK_API_RATES, ClerkApi, ClerkApiError, type ClerkApiOptions } from './backfill/clerk-api.js';
 export { type ClerkApiEnv, clerkApiEnvKeys, readClerkApiEnv } from './backfill/clerk-env.js';
 export { createProgress, type Progress, silentProgress } from './backfill/progress.js';
-export { type ReconcileOptions, runReconcile, type TypeDrift } from './backfill/reconcile.js';
+export {
+  type ReconcileOptions,
+  ReconcileRefusedError,
+  type ReconcileReport,
+  reconcile,
+  runReconcile,
+  type TypeDrift,
+} from './backfill/reconcile.js';
+export { type ReconcileEnv, reconcileEnv, reconcileEnvKeys } from './backfill/reconcile-env.js';
+export type { Refusal } from './backfill/reconcile-guard.js';
 export {
   membershipsSource,
   organizationsSource,
@@ -15,6 +24,14 @@ export {
   sources,
   usersSource,
 } from './backfill/sources.js';
+export {
+  idPrefixes,
+  kindOfId,
+  type SyncEntityOptions,
+  type SyncEntityResult,
+  syncEntity,
+  UnknownEntityKindError,
+} from './backfill/sync-entity.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isTransientError, jobError } from './classify-error.js';
 export { readWorkerEnv, type WorkerEnv, workerEnvKeys } from './env.js';

@@ -2,6 +2,20 @@ import { metricNames } from '@clerk-sync/telemetry';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { BatchReport } from './batcher.js';
 
+/** The last reconcile's drift, as `readDriftReport` reads it from Postgres. */
+export interface DriftSnapshot {
+  counts: ReadonlyArray<{ entity: string; kind: string; rows: number }>;
+  reportedAt: Date | undefined;
+}
+
+export interface WorkerMetricsOptions {
+  /**
+   * Reads the drift the last `clerk-sync reconcile` stored; called on scrape (at most once a second).
+   * Without it, the drift gauges are not registered.
+   */
+  readDrift?: () => Promise<DriftSnapshot>;
+}
+
 export interface WorkerMetrics {
   registry: Registry;
   onBatch(report: BatchReport): void;
@@ -20,9 +34,10 @@ const seconds = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
  * letters, and two lags — from the change in Clerk (the event's version) and from the ingest's
  * acceptance (`receivedAt`) to the commit.
  */
-export function createWorkerMetrics(): WorkerMetrics {
+export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'clerk_sync_worker_' });
+  if (options.readDrift) driftInstruments(registry, options.readDrift);
   const apply = applyInstruments(registry);
   const failures = failureInstruments(registry);
   const pruned = new Counter({
@@ -118,4 +133,39 @@ function observeBatch(m: ReturnType<typeof applyInstruments>, report: BatchRepor
     if (event.version !== null) m.lag.observe(Math.max(0, now - event.version) / 1000);
     m.queueLag.observe(Math.max(0, now - event.receivedAt) / 1000);
   }
+}
+
+/**
+ * `clerk_sync_drift_rows{entity,kind}` and the time of the report, read from Postgres when scraped:
+ * the reconcile is a one-shot process (a CronJob), so the long-running worker serves what it stored.
+ * A failed read keeps the values of the last good one, so a scrape never fails for it.
+ */
+function driftInstruments(registry: Registry, readDrift: () => Promise<DriftSnapshot>): void {
+  let last: { at: number; read: Promise<DriftSnapshot | undefined> } | undefined;
+  const load = () => {
+    const now = Date.now();
+    if (!last || now - last.at > 1000) last = { at: now, read: readDrift().catch(() => undefined) };
+    return last.read;
+  };
+  new Gauge({
+    name: metricNames.driftRows,
+    help: 'Rows the last clerk-sync reconcile found drifting, by entity and kind (missing, outdated, gone, deleted_locally).',
+    labelNames: ['entity', 'kind'] as const,
+    registers: [registry],
+    async collect() {
+      const snapshot = await load();
+      if (!snapshot) return;
+      this.reset();
+      for (const c of snapshot.counts) this.set({ entity: c.entity, kind: c.kind }, c.rows);
+    },
+  });
+  new Gauge({
+    name: metricNames.driftReportedAt,
+    help: 'Unix time in seconds of the last clerk-sync reconcile report; 0 before the first one.',
+    registers: [registry],
+    async collect() {
+      const at = (await load())?.reportedAt;
+      if (at) this.set(at.getTime() / 1000);
+    },
+  });
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { saveDriftReport } from '@clerk-sync/db';
 import { attributes, startTracing, type Tracing } from '@clerk-sync/telemetry';
 import { makeEvent } from '@clerk-sync/testkit';
 import { SpanKind } from '@opentelemetry/api';
@@ -136,5 +137,28 @@ describe('worker metrics', () => {
     expect(after).toContain('clerk_sync_events_total{outcome="applied"} 1');
     expect(after).toMatch(/clerk_sync_apply_batch_size_count [12]/);
     expect(after).toMatch(/clerk_sync_queue_lag_seconds_count 1/);
+  });
+
+  it("serves the last reconcile's drift, read from the database when scraped", async () => {
+    // The registry the listener of the previous test serves (a second listener would need another port).
+    const scrape = () => h.worker.metrics.registry.metrics();
+    const before = await scrape();
+    expect(before).toContain('# TYPE clerk_sync_drift_rows gauge');
+    expect(before).not.toMatch(/^clerk_sync_drift_rows\{/m);
+    // 0 until a reconcile has run: an alert on the report's age fires for a copy never reconciled.
+    expect(before).toMatch(/^clerk_sync_drift_report_timestamp_seconds 0$/m);
+    await saveDriftReport(h.worker.database.db, [
+      { entity: 'users', kind: 'gone', rows: 4 },
+      { entity: 'memberships', kind: 'missing', rows: 2 },
+    ]);
+    await waitFor(
+      async () => (await scrape()).includes('clerk_sync_drift_rows{entity="users",kind="gone"} 4'),
+      5_000,
+      'the stored drift',
+    );
+    const after = await scrape();
+    expect(after).toContain('clerk_sync_drift_rows{entity="memberships",kind="missing"} 2');
+    const at = Number(/^clerk_sync_drift_report_timestamp_seconds (\S+)$/m.exec(after)?.[1]);
+    expect(Math.abs(at - Date.now() / 1000)).toBeLessThan(60);
   });
 });

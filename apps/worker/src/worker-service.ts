@@ -1,4 +1,4 @@
-import { applyEvents, type ClerkDatabase, openDatabase } from '@clerk-sync/db';
+import { applyEvents, type ClerkDatabase, openDatabase, readDriftReport } from '@clerk-sync/db';
 import { type DeadLetters, JobScrubber, openQueues } from '@clerk-sync/queue';
 import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
 import { type Processor, Worker } from 'bullmq';
@@ -93,7 +93,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   const { deadLetters } = queues;
   const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, queues.queue) : undefined;
   if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
-  const metrics = createWorkerMetrics();
+  const metrics = createWorkerMetrics({ readDrift: () => readDriftReport(database.db) });
   const purger = erasurePurger(queues, logger);
   // Registered before the batcher, so it drains after the batcher's last commit and before the queues close.
   shutdown.add('erasure purge', () => purger.drain());

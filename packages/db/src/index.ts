@@ -22,7 +22,18 @@ export {
 export { type DbEnv, dbConfigFromEnv, dbEnv } from './db-env.js';
 export { type MigrateResult, migrateToLatest, pendingMigrations } from './migrate.js';
 export { type ClerkDatabase, openDatabase, QUERY_GRACE_MS, schemaOf } from './open-database.js';
-export { type LocalRow, readLocalRows } from './reconcile/local-rows.js';
+export {
+  type DriftCount,
+  type DriftReport,
+  readDriftReport,
+  saveDriftReport,
+} from './reconcile/drift-report.js';
+export {
+  type ClerkInstance,
+  readInstanceBinding,
+  recordInstanceBinding,
+} from './reconcile/instance-binding.js';
+export { type LocalRow, readLocalRows, readMembershipKeys } from './reconcile/local-rows.js';
 export {
   mayPruneAuditLog,
   type PrunedCounts,
@@ -43,6 +54,7 @@ export {
 export { readSignupsPerWeek, type WeeklySignups } from './stats/signups-per-week.js';
 export { readTotals, type Totals } from './stats/totals.js';
 export { type ChangeOp, type ChangeTable, changeOps, changeTable } from './tables/change.table.js';
+export { type DriftKind, driftKinds } from './tables/drift-report.table.js';
 export { type EntityTableName, entityTables } from './tables/entity-tables.js';
 export { type OrganizationTable, organizationTable } from './tables/organization.table.js';
 export { membershipTable, type OrganizationMembershipTable } from './tables/organization-membership.table.js';

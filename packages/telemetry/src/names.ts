@@ -38,4 +38,6 @@ export const metricNames = {
   prunedRows: 'clerk_sync_pruned_rows_total',
   endToEndLag: 'clerk_sync_end_to_end_lag_seconds',
   queueLag: 'clerk_sync_queue_lag_seconds',
+  driftRows: 'clerk_sync_drift_rows',
+  driftReportedAt: 'clerk_sync_drift_report_timestamp_seconds',
 } as const;

@@ -1,6 +1,8 @@
 import {
   applyChanges,
   type ClerkDatabase,
+  type ClerkInstance,
+  type DriftCount,
   type EntityChange,
   entityChangeFor,
   type LocalRow,
@@ -8,12 +10,16 @@ import {
   organizationTable,
   type PrivacyOptions,
   readLocalRows,
+  saveDriftReport,
   tombstone,
   userTable,
 } from '@clerk-sync/db';
 import { InvalidEventError, snapshotEvent, toMillis } from '@clerk-sync/events';
-import { type ClerkApi, ClerkApiError } from './clerk-api.js';
+import type { ClerkApi } from './clerk-api.js';
+import { isGone } from './gone-check.js';
 import { type Progress, silentProgress } from './progress.js';
+import { RECONCILE_DEFAULTS } from './reconcile-env.js';
+import { checkKey, type KeyCheck, type LocalRows, type Refusal, tooManyGone } from './reconcile-guard.js';
 import { sources as allSources, type Json, type Position, type Source } from './sources.js';
 
 export interface ReconcileOptions {
@@ -22,6 +28,12 @@ export interface ReconcileOptions {
   privacy?: PrivacyOptions;
   /** Without it, only report. */
   apply?: boolean;
+  /** Apply even when more rows are gone than `maxGoneShare` allows (never past a failed key check). */
+  force?: boolean;
+  /** The largest share of a type's live rows tombstoned without `force`; at least one row. Default 5%. */
+  maxGoneShare?: number;
+  /** Live local rows per type that the key must see before anything is compared. Default 20. */
+  sampleSize?: number;
   pageSize?: number;
   progress?: Progress;
   sources?: readonly Source[];
@@ -32,6 +44,7 @@ export interface ReconcileOptions {
 export interface TypeDrift {
   name: Source['name'];
   inClerk: number;
+  /** Live local rows. */
   local: number;
   /** In Clerk, absent locally. */
   missing: string[];
@@ -44,32 +57,105 @@ export interface TypeDrift {
   applied: number;
 }
 
+export interface ReconcileReport {
+  /** The instance Clerk reports for the key, and the one recorded for this copy. */
+  instance: ClerkInstance | null;
+  recordedInstance: ClerkInstance | null;
+  /** Sampled live local rows, and how many of them Clerk did not know. */
+  sample: KeyCheck['sample'];
+  /** Empty when the key check refused. */
+  types: TypeDrift[];
+  /** The fixes were written. */
+  applied: boolean;
+  refusal: Refusal | null;
+}
+
+/** A reconcile stopped by a safety check; `runReconcile` throws it, `reconcile` reports it instead. */
+export class ReconcileRefusedError extends Error {
+  override readonly name = 'ReconcileRefusedError';
+  constructor(readonly refusal: Refusal) {
+    super(refusal.message);
+  }
+}
+
 const tables = { users: userTable, organizations: organizationTable, memberships: membershipTable } as const;
+
+/** As {@link reconcile}, resolving with the drift per type; a refusal rejects with `ReconcileRefusedError`. */
+export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift[]> {
+  const report = await reconcile(options);
+  if (report.refusal) throw new ReconcileRefusedError(report.refusal);
+  return report.types;
+}
 
 /**
  * Compares the local copy with a full listing from Clerk and reports the drift; with `apply`, it
  * upserts what is missing or older (through the version guards) and tombstones rows Clerk no longer has.
  * A row is only called gone after Clerk answers 404 for it by id, so objects created during the run,
- * or skipped by offset paging while others were deleted, are never tombstoned by mistake.
+ * or skipped by offset paging while others were deleted, are never tombstoned by mistake. Before any
+ * of that, {@link checkKey} proves the key belongs to this copy's instance; and `apply` refuses, unless
+ * `force`, when a type has more gone rows than `maxGoneShare` allows. Stores the drift counts for the
+ * worker's gauge (not after a failed key check: those counts would describe another instance).
  */
-export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift[]> {
+export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const progress = options.progress ?? silentProgress;
-  const report: TypeDrift[] = [];
-  for (const source of options.sources ?? allSources) {
-    report.push(await reconcileType(source, options, progress));
+  const sources = options.sources ?? allSources;
+  const local: Map<Source['name'], Map<string, LocalRow>> = new Map();
+  for (const source of sources) local.set(source.name, await readLocalRows(options.db, tables[source.name]));
+  const key = await checkKey(
+    options.db,
+    options.api,
+    local,
+    options.sampleSize ?? RECONCILE_DEFAULTS.sampleSize,
+  );
+  const report: ReconcileReport = {
+    instance: key.instance,
+    recordedInstance: key.recorded,
+    sample: key.sample,
+    types: [],
+    applied: false,
+    refusal: key.refusal,
+  };
+  if (report.refusal) return report;
+  const compared: Compared[] = [];
+  for (const source of sources) compared.push(await compareType(source, options, local, progress));
+  report.types = compared.map((c) => c.drift);
+  if (options.apply) {
+    const share = options.maxGoneShare ?? RECONCILE_DEFAULTS.maxGoneShare;
+    report.refusal = options.force ? null : tooManyGone(report.types, share);
+    if (!report.refusal) {
+      for (const c of compared) await applyFixes(options, c);
+      report.applied = true;
+    }
   }
+  await saveDriftReport(options.db, driftCounts(report.types));
   return report;
 }
 
-type Table = (typeof tables)[Source['name']];
+/** The counts the worker serves as `clerk_sync_drift_rows{entity,kind}`, zeros included. */
+export function driftCounts(types: readonly TypeDrift[]): DriftCount[] {
+  return types.flatMap((d) => [
+    { entity: d.name, kind: 'missing' as const, rows: d.missing.length },
+    { entity: d.name, kind: 'outdated' as const, rows: d.outdated.length },
+    { entity: d.name, kind: 'gone' as const, rows: d.gone.length },
+    { entity: d.name, kind: 'deleted_locally' as const, rows: d.deletedLocally.length },
+  ]);
+}
 
-async function reconcileType(
+/** One type's comparison: the drift, and what `apply` would write. */
+interface Compared {
+  source: Source;
+  local: Map<string, LocalRow>;
+  fixes: EntityChange[];
+  drift: TypeDrift;
+}
+
+async function compareType(
   source: Source,
   options: ReconcileOptions,
+  locals: LocalRows,
   progress: Progress,
-): Promise<TypeDrift> {
-  const table = tables[source.name];
-  const local = await readLocalRows(options.db, table);
+): Promise<Compared> {
+  const local = locals.get(source.name) ?? new Map<string, LocalRow>();
   const drift: TypeDrift = {
     name: source.name,
     inClerk: 0,
@@ -86,9 +172,8 @@ async function reconcileType(
   for (const [id, row] of candidates) {
     if (await isGone(options.api, source.name, id, row.organizationId)) drift.gone.push(id);
   }
-  if (options.apply) await applyFixes(options, table, local, fixes, drift);
   progress.finish(source.name);
-  return drift;
+  return { source, local, fixes, drift };
 }
 
 /**
@@ -119,15 +204,8 @@ async function compareWithClerk(
       else if (row.version < updatedAt) drift.outdated.push(id);
       else continue;
       if (row?.deleted) continue;
-      try {
-        const { event, version } = snapshotEvent(source.kind, item, {
-          now: Date.now(),
-          maxFutureSkewMs: options.maxFutureSkewMs,
-        });
-        fixes.push(entityChangeFor(event, version, options.privacy));
-      } catch (error) {
-        if (!(error instanceof InvalidEventError)) throw error;
-      }
+      const fix = snapshotFix(source, item, options);
+      if (fix) fixes.push(fix);
     }
     drift.inClerk += page.items.length;
     progress.advance(source.name, page.items.length, page.total);
@@ -136,14 +214,26 @@ async function compareWithClerk(
   }
 }
 
+/** The upsert for one listed object, or undefined when it fails validation. */
+function snapshotFix(source: Source, item: Json, options: ReconcileOptions): EntityChange | undefined {
+  try {
+    const { event, version } = snapshotEvent(source.kind, item, {
+      now: Date.now(),
+      maxFutureSkewMs: options.maxFutureSkewMs,
+    });
+    return entityChangeFor(event, version, options.privacy);
+  } catch (error) {
+    if (!(error instanceof InvalidEventError)) throw error;
+    return undefined;
+  }
+}
+
 /** Upserts the fixes and tombstones the gone rows, through the version guards, 500 at a time. */
 async function applyFixes(
   options: ReconcileOptions,
-  table: Table,
-  local: Map<string, LocalRow>,
-  fixes: EntityChange[],
-  drift: TypeDrift,
+  { source, local, fixes, drift }: Compared,
 ): Promise<void> {
+  const table = tables[source.name];
   const now = Date.now();
   const all = [
     ...fixes,
@@ -155,54 +245,5 @@ async function applyFixes(
       source: 'reconcile',
     });
     drift.applied += outcomes.filter((o) => o === 'applied').length;
-  }
-}
-
-const membersByOrganization = new WeakMap<ClerkApi, Map<string, Set<string> | null>>();
-
-/** Asks Clerk about one object: only a 404 (or a vanished organization) proves it is gone. */
-async function isGone(
-  api: ClerkApi,
-  name: Source['name'],
-  id: string,
-  organizationId: string | null,
-): Promise<boolean> {
-  const notFound = async (path: string) => {
-    try {
-      await api.get(path);
-      return false;
-    } catch (error) {
-      if (error instanceof ClerkApiError && error.status === 404) return true;
-      throw error;
-    }
-  };
-  if (name === 'users') return notFound(`/v1/users/${encodeURIComponent(id)}`);
-  if (name === 'organizations') return notFound(`/v1/organizations/${encodeURIComponent(id)}`);
-  if (!organizationId) return false;
-  let cache = membersByOrganization.get(api);
-  if (!cache) {
-    cache = new Map();
-    membersByOrganization.set(api, cache);
-  }
-  if (!cache.has(organizationId)) cache.set(organizationId, await organizationMembers(api, organizationId));
-  const members = cache.get(organizationId);
-  return members === null || members === undefined || !members.has(id);
-}
-
-async function organizationMembers(api: ClerkApi, organizationId: string): Promise<Set<string> | null> {
-  const ids = new Set<string>();
-  for (let offset = 0; ; offset += 500) {
-    let body: { data: Json[] };
-    try {
-      body = await api.get(`/v1/organizations/${encodeURIComponent(organizationId)}/memberships`, {
-        limit: 500,
-        offset,
-      });
-    } catch (error) {
-      if (error instanceof ClerkApiError && error.status === 404) return null;
-      throw error;
-    }
-    for (const m of body.data) ids.add(String(m.id));
-    if (body.data.length < 500) return ids;
   }
 }

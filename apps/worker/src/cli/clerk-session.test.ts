@@ -43,6 +43,22 @@ describe('the configuration of backfill and reconcile', () => {
     expect(message).not.toContain('d0-not-print-me');
   });
 
+  it("reads the reconcile's safety settings, with their defaults", () => {
+    const defaults = readClerkSessionEnv({ CLERK_SECRET_KEY: 'sk_test_x' }, 'clerk-sync reconcile');
+    expect(defaults.reconcile).toEqual({ RECONCILE_MAX_GONE_SHARE: 0.05, RECONCILE_SAMPLE_SIZE: 20 });
+    const set = readClerkSessionEnv(
+      { CLERK_SECRET_KEY: 'sk_test_x', RECONCILE_MAX_GONE_SHARE: '0.2', RECONCILE_SAMPLE_SIZE: '5' },
+      'clerk-sync reconcile',
+    );
+    expect(set.reconcile).toEqual({ RECONCILE_MAX_GONE_SHARE: 0.2, RECONCILE_SAMPLE_SIZE: 5 });
+    expect(() =>
+      readClerkSessionEnv(
+        { CLERK_SECRET_KEY: 'sk_test_x', RECONCILE_MAX_GONE_SHARE: '1.5' },
+        'clerk-sync reconcile',
+      ),
+    ).toThrowError(/RECONCILE_MAX_GONE_SHARE/);
+  });
+
   it('requires the secret key', () => {
     expect(() => readClerkSessionEnv({}, 'clerk-sync backfill')).toThrowError(
       /CLERK_SECRET_KEY: is required/,

@@ -2,15 +2,20 @@ import { type EnvSource, parseEnv, pickEnv } from '@clerk-sync/config';
 import { type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { ClerkApi } from '../backfill/clerk-api.js';
 import { type ClerkApiEnv, clerkApiEnv } from '../backfill/clerk-env.js';
+import { type ReconcileEnv, reconcileEnv } from '../backfill/reconcile-env.js';
 import { toWorkerEnv, type WorkerEnv, workerEnv } from '../env.js';
 import { prepareSchema } from '../prepare-schema.js';
 
-/** The worker's variables and the Clerk API's: what `backfill` and `reconcile` read, as one schema. */
-const clerkSessionEnv = workerEnv.extend(clerkApiEnv.shape);
+/**
+ * The worker's variables, the Clerk API's and the reconcile's safety settings: what `backfill`,
+ * `reconcile` and `sync` read, as one schema.
+ */
+const clerkSessionEnv = workerEnv.extend(clerkApiEnv.shape).extend(reconcileEnv.shape);
 
 export interface ClerkSession {
   env: WorkerEnv;
   clerk: ClerkApiEnv;
+  reconcile: ReconcileEnv;
   database: ClerkDatabase;
   api: ClerkApi;
 }
@@ -22,20 +27,24 @@ export interface ClerkSession {
 export function readClerkSessionEnv(
   environment: EnvSource,
   processName: string,
-): Pick<ClerkSession, 'env' | 'clerk'> {
+): Pick<ClerkSession, 'env' | 'clerk' | 'reconcile'> {
   const parsed = parseEnv(clerkSessionEnv, environment, processName);
-  return { env: toWorkerEnv(parsed), clerk: pickEnv(parsed, clerkApiEnv) };
+  return {
+    env: toWorkerEnv(parsed),
+    clerk: pickEnv(parsed, clerkApiEnv),
+    reconcile: pickEnv(parsed, reconcileEnv),
+  };
 }
 
 /**
- * What `backfill` and `reconcile` both need: the configuration (a bad one throws `ConfigError`), a migrated (or, with `MIGRATE_ON_START=false`, checked) database, and a rate-limited Clerk API client.
+ * What `backfill`, `reconcile` and `sync` need: the configuration (a bad one throws `ConfigError`), a migrated (or, with `MIGRATE_ON_START=false`, checked) database, and a rate-limited Clerk API client.
  */
 export async function openClerkSession(
   environment: EnvSource,
   processName: string,
   signal?: AbortSignal,
 ): Promise<ClerkSession> {
-  const { env, clerk } = readClerkSessionEnv(environment, processName);
+  const { env, clerk, reconcile } = readClerkSessionEnv(environment, processName);
   const database = await openDatabase(env.db);
   try {
     await prepareSchema(database, env);
@@ -50,5 +59,5 @@ export async function openClerkSession(
     maxTries: clerk.CLERK_API_MAX_TRIES,
     signal,
   });
-  return { env, clerk, database, api };
+  return { env, clerk, reconcile, database, api };
 }

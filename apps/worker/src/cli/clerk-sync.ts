@@ -8,6 +8,7 @@ import { replayCommand } from './replay.js';
 import { runCommand } from './run-cli.js';
 import { stripControl } from './safe-text.js';
 import { statsCommand } from './stats.js';
+import { syncCommand } from './sync.js';
 
 /**
  * `clerk-sync <command>`: every operator command in one executable, the package's `bin`. It is what
@@ -22,6 +23,7 @@ const commands = [
   replayCommand,
   statsCommand,
   pruneCommand,
+  syncCommand,
 ];
 
 const usage = `usage: clerk-sync <command> [options]
@@ -31,7 +33,8 @@ ${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 Run \`clerk-sync <command> --help\` for its options. Settings come from the environment, as for the
 worker (see .env.example). In a checkout, \`pnpm <command>\` builds and runs the same (\`pnpm db:migrate\`
 for migrate).
-Exit codes: 0 done, 1 failed, 2 bad usage or configuration.`;
+Exit codes: 0 done, 1 failed, 2 bad usage or configuration, 3 drift found (reconcile --exit-code),
+4 refused (reconcile's safety checks), 5 not found in Clerk (sync).`;
 
 async function main(argv: string[], env: EnvSource): Promise<number> {
   const [name, ...args] = argv;

@@ -23,6 +23,12 @@ export const EXIT = {
   failed: 1,
   /** A bad flag or argument, or a bad or missing setting: fix the call or the environment, not the data. */
   usage: 2,
+  /** `reconcile --exit-code`: the comparison ran and found drift. */
+  drift: 3,
+  /** `reconcile` refused to go on: a key of another instance, or more gone rows than allowed. */
+  refused: 4,
+  /** `sync <id>`: Clerk has no such object; nothing was written. */
+  notFound: 5,
   /** Stopped by Ctrl-C or SIGTERM before the end (128 + SIGINT, as shells report it). */
   interrupted: 130,
 } as const;
@@ -42,6 +48,15 @@ export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(args: s
   try {
     return parseArgs({ args, options: { ...options, ...helpOption }, strict: true, allowPositionals: false })
       .values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** As {@link parseCommandArgs}, for a command that takes positional arguments too. */
+export function parseCommandLine<const O extends ParseArgsOptionsConfig>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options: { ...options, ...helpOption }, strict: true, allowPositionals: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

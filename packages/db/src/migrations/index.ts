@@ -10,6 +10,7 @@ import * as viewsWithoutDeletedUsers from './2026-11-24T1800-views-without-delet
 import * as erasureRegistry from './2026-11-24T2010-erasure-registry.js';
 import * as retention from './2026-11-24T2020-retention.js';
 import * as clientViewsAndFeed from './2026-11-24T2030-client-views-and-feed.js';
+import * as reconcileGuard from './2026-11-24T2130-reconcile-guard.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T2010-erasure-registry': erasureRegistry,
   '2026-11-24T2020-retention': retention,
   '2026-11-24T2030-client-views-and-feed': clientViewsAndFeed,
+  '2026-11-24T2130-reconcile-guard': reconcileGuard,
 };

@@ -32,3 +32,16 @@ export async function readLocalRows(
   }
   return local;
 }
+
+/** Where Clerk keeps a membership: its organization and user, from the local row, if there is one. */
+export async function readMembershipKeys(
+  db: Kysely<Database> | Transaction<Database>,
+  id: string,
+): Promise<{ organizationId: string | null; userId: string | null } | undefined> {
+  const row = await db
+    .selectFrom('organization_memberships')
+    .select(['organization_id', 'user_id'])
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return row && { organizationId: row.organization_id, userId: row.user_id };
+}

@@ -40,6 +40,10 @@ export const relationComments: Record<RelationName, string> = {
     'The erasure registry: for each deleted user, the user id and the SHA-256 hashes of their addresses. Rows written later that would store a matching address are cleared. Hashes only, never addresses.',
   user_address_hashes:
     'SHA-256 hashes of every address each user has had, so that a deletion can find them all (users keeps only the primary email). Hashes only.',
+  clerk_instance:
+    'The Clerk instance this copy belongs to (one row), recorded by the first reconcile whose key could see the local rows; later runs with another instance are refused.',
+  drift_report:
+    'The last reconcile run: rows found drifting, per entity and kind. The worker serves it as the clerk_sync_drift_rows gauge.',
   changes:
     'Change feed: one row per applied change, numbered by seq in commit order, with field names only. Notified on channel clerk_changes; pruned after CHANGES_RETENTION_DAYS.',
   signups_per_week: 'Signups per UTC week (from Monday), deleted users included.',
@@ -177,6 +181,12 @@ export const columnComments: Record<ColumnName, string> = {
   organization_ids: 'Ids of the organizations; NULL when none.',
   sessions: 'Number of sessions.',
   erased_at: 'When the subject was erased.',
+  singleton: 'Always true: the table holds one row at most.',
+  instance_id: "Clerk's instance id (ins_…), from GET /v1/instance.",
+  environment_type: 'development or production, as Clerk reports it.',
+  recorded_at: 'When the instance was recorded.',
+  rows: 'Number of rows.',
+  reported_at: 'When the reconcile run reported it.',
   hash: 'address_hash() of an email address (trimmed, lowercased) or phone number (digits only).',
 };
 
@@ -189,6 +199,10 @@ export const columnCommentOverrides: Partial<Record<RelationName, Partial<Record
     kind: 'user, email or phone.',
     user_id: 'The deleted user.',
     event_id: 'svix-id of the delete, or reconcile.',
+  },
+  drift_report: {
+    entity: 'users, organizations or memberships.',
+    kind: 'missing, outdated, gone or deleted_locally.',
   },
   user_address_hashes: { kind: 'email or phone.', user_id: 'The user the address belongs to.' },
   tombstones: {

@@ -1,5 +1,7 @@
 import { auditLogTable } from '../tables/audit-log.table.js';
 import { changeTable } from '../tables/change.table.js';
+import { clerkInstanceTable } from '../tables/clerk-instance.table.js';
+import { driftReportTable } from '../tables/drift-report.table.js';
 import { entityTables } from '../tables/entity-tables.js';
 import { erasedSubjectTable } from '../tables/erased-subject.table.js';
 import { messageTable } from '../tables/message.table.js';
@@ -33,6 +35,8 @@ export const otherTables = [
   erasedSubjectTable,
   userAddressHashTable,
   changeTable,
+  clerkInstanceTable,
+  driftReportTable,
 ] as const satisfies readonly Relation[];
 
 /** Every view the migrations create besides the `<table>_live` ones (those are {@link liveViews}). */

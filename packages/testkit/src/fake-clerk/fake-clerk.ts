@@ -11,6 +11,9 @@ export interface FakeClerkOptions {
   rateLimit?: keyof typeof CLERK_RATE_LIMITS | RateLimit | null;
   /** Added before every answer. */
   latencyMs?: number;
+  /** What `GET /v1/instance` reports; distinct fakes stand for distinct instances. */
+  instanceId?: string;
+  environmentType?: 'production' | 'development';
 }
 
 export interface RecordedRequest {
@@ -49,12 +52,17 @@ const USER_ORDERS = [
  *   `starting_after` cursor paging, which needs a created_at ordering and no offset (else 422);
  * - `GET /v1/users/count` — `{ object: "total_count", total_count }`;
  * - `GET /v1/organizations` — `{ data, total_count }`, `include_members_count`;
- * - `GET /v1/organization_memberships` — instance-wide, `{ data, total_count }`.
+ * - `GET /v1/organization_memberships` — instance-wide, `{ data, total_count }`;
+ * - `GET /v1/users/{id}`, `GET /v1/organizations/{id}` — one object, or 404;
+ * - `GET /v1/organizations/{id}/memberships` — newest first, `user_id` filter (repeatable, `+`/`-` prefixes);
+ * - `GET /v1/instance` — `{ object: "instance", id, environment_type, allowed_origins, workspace_id }`.
  * It checks the bearer key, answers `content-type: application/json`, enforces a token-bucket rate
  * limit with `429` and `Retry-After`, and can inject 5xx faults, throttling and latency.
  */
 export class FakeClerk {
   readonly secretKey: string;
+  readonly instanceId: string;
+  readonly environmentType: 'production' | 'development';
   readonly requests: RecordedRequest[] = [];
   latencyMs: number;
   #bucket: TokenBucket | null;
@@ -69,6 +77,8 @@ export class FakeClerk {
 
   constructor(options: FakeClerkOptions = {}) {
     this.secretKey = options.secretKey ?? 'sk_test_fake_clerk';
+    this.instanceId = options.instanceId ?? 'ins_fake_clerk';
+    this.environmentType = options.environmentType ?? 'development';
     this.latencyMs = options.latencyMs ?? 0;
     const limit = options.rateLimit === undefined ? 'production' : options.rateLimit;
     this.#bucket =
@@ -213,6 +223,14 @@ export class FakeClerk {
     switch (url.pathname) {
       case '/v1/users':
         return this.#listUsers(req, res, url.searchParams, paging);
+      case '/v1/instance':
+        return this.#send(req, res, 200, {
+          object: 'instance',
+          id: this.instanceId,
+          environment_type: this.environmentType,
+          allowed_origins: null,
+          workspace_id: null,
+        });
       case '/v1/users/count':
         return this.#send(req, res, 200, { object: 'total_count', total_count: this.#users.size });
       case '/v1/organizations': {
@@ -251,6 +269,7 @@ export class FakeClerk {
     if (sub !== 'memberships') return notFound();
     const members = [...this.#memberships.values()]
       .filter((m) => (m.organization as Json).id === id)
+      .filter(userFilter(url.searchParams.getAll('user_id')))
       .sort(byCreated)
       .reverse();
     return this.#send(req, res, 200, {
@@ -358,6 +377,16 @@ function readPaging(query: URLSearchParams): Paging | { error: string } {
     return { error: 'limit must be an integer from 1 to 500' };
   if (!Number.isInteger(offset) || offset < 0) return { error: 'offset must be a non-negative integer' };
   return { limit, offset };
+}
+
+/** The spec's `user_id` filter: ids to include (bare or `+`) and to exclude (`-`); none keeps all. */
+function userFilter(values: string[]): (membership: Json) => boolean {
+  const include = values.filter((v) => !v.startsWith('-')).map((v) => v.replace(/^\+/, ''));
+  const exclude = new Set(values.filter((v) => v.startsWith('-')).map((v) => v.slice(1)));
+  return (membership) => {
+    const userId = String((membership.public_user_data as Json | undefined)?.user_id);
+    return !exclude.has(userId) && (include.length === 0 || include.includes(userId));
+  };
 }
 
 function errors(code: string, message: string) {
