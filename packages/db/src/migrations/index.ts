@@ -7,6 +7,7 @@ import * as createAuditLog from './2026-11-24T0910-create-audit-log.js';
 import * as moreAnalyticsViews from './2026-11-24T0920-more-analytics-views.js';
 import * as pinFunctionSearchPath from './2026-11-24T1700-pin-function-search-path.js';
 import * as viewsWithoutDeletedUsers from './2026-11-24T1800-views-without-deleted-users.js';
+import * as tieOrder from './2026-11-24T2000-tie-order.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -21,4 +22,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0920-more-analytics-views': moreAnalyticsViews,
   '2026-11-24T1700-pin-function-search-path': pinFunctionSearchPath,
   '2026-11-24T1800-views-without-deleted-users': viewsWithoutDeletedUsers,
+  '2026-11-24T2000-tie-order': tieOrder,
 };

@@ -16,13 +16,20 @@ export interface EntityTable {
   personal: readonly string[];
 }
 
-/** The columns every synced table has besides `id` and its data: tombstone time, ordering version, last writer. */
+/**
+ * The columns every synced table has besides `id` and its data: tombstone time, the order key of the
+ * change that wrote the row (`version`, `event_ts`, `svix_id`: see `OrderKey`), and the last writer.
+ */
 export const lifecycleColumns = {
   deleted_at: nullable('timestamptz'),
-  /** Ordering version in ms: only a change with an equal or newer version may overwrite the row. */
+  /** Ordering version in ms: only a change with an equal or newer order key may overwrite the row. */
   version: notNull('bigint'),
   /** The svix-id of the delivery that last changed the row, or `backfill` / `reconcile`. */
   last_event_id: nullable('text'),
+  /** The envelope timestamp (ms) of the event that wrote the row; NULL for snapshots and older rows. */
+  event_ts: nullable('bigint'),
+  /** The svix-id of the event that wrote the row, as the last tie-break; NULL for snapshots and older rows. */
+  svix_id: nullable('text'),
 } as const;
 
 /** `created_at` and `updated_at`, as Clerk sends them on every object: spread into a table's `columns`. */
