@@ -272,13 +272,13 @@ async function writeTable(
 }
 
 /**
- * One row per id of what stale changes can still fill in: for each immutable column, the value of
- * the latest change (by order key) that has one. One row per id, because an
+ * One row per id of what stale changes can still fill in: for each immutable or `keptOnDelete`
+ * column, the value of the latest change (by order key) that has one. One row per id, because an
  * `UPDATE … FROM` that matches a row several times applies only one of them, and which one is up to
  * the plan: a fact missing from that one would stay missing.
  */
 function fillRows(table: EntityTable, stale: readonly Pending[]): Array<Record<string, unknown>> {
-  const columns = table.immutable;
+  const columns = [...table.immutable, ...table.keptOnDelete];
   const rows = new Map<string, Record<string, unknown>>();
   for (const p of [...stale].sort((a, b) => compareOrderKeys(b.order, a.order))) {
     for (const column of columns) {

@@ -12,13 +12,16 @@ export interface EntitySql {
    */
   upsert: string;
   /**
-   * Write tombstones: delete-payload values, personal columns null, immutable facts kept. Over a
-   * tombstone only a later delete writes. Returns applied ids.
+   * Write tombstones: delete-payload values, personal columns null, immutable facts and `keptOnDelete`
+   * columns kept. Over a tombstone only a later delete writes. Returns applied ids.
    */
   tombstone: string;
   /** `USER_DELETION=hard`: remove the rows, keep a minimal entry in `tombstones`. Returns applied ids. */
   hardDelete: string;
-  /** Fill immutable facts that a row still lacks, from events that were otherwise stale. */
+  /**
+   * From events that were otherwise stale: fill immutable facts a row still lacks, and `keptOnDelete`
+   * columns a tombstone still lacks.
+   */
   fillImmutable: string;
   /**
    * Serialises writers of the same rows: one `pg_advisory_xact_lock` per `$1` key, taken in hash order
@@ -58,6 +61,8 @@ export function buildEntitySql(table: EntityTable, schema: string): EntitySql {
     table.immutable.includes(c)
       ? `${q(c)} = COALESCE(t.${q(c)}, excluded.${q(c)})`
       : `${q(c)} = excluded.${q(c)}`;
+  const onDelete = (c: string) =>
+    table.keptOnDelete.includes(c) ? `${q(c)} = COALESCE(excluded.${q(c)}, t.${q(c)})` : keep(c);
   const lifecycle = ['version', 'last_event_id', 'event_ts', 'svix_id'];
   const insertCols = ['id', ...data, ...lifecycle].map(q).join(', ');
   const bookkeeping = lifecycle.map((c) => `${q(c)} = excluded.${q(c)}`);
@@ -73,7 +78,7 @@ RETURNING "id"`;
   const tombstone = `INSERT INTO ${target} AS t (${insertCols}, "deleted_at")
 SELECT ${insertCols}, "deleted_at" FROM ${recordset(['"deleted_at" timestamptz'])}
 WHERE ${notHardDeleted}
-ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping, '"deleted_at" = excluded."deleted_at"'].join(', ')}
+ON CONFLICT ("id") DO UPDATE SET ${[...data.map(onDelete), ...bookkeeping, '"deleted_at" = excluded."deleted_at"'].join(', ')}
 WHERE t."deleted_at" IS NULL OR ${orderOf('t')} < ${orderOf('excluded')}
 RETURNING "id"`;
 
@@ -88,12 +93,20 @@ ON CONFLICT ("entity", "id") DO UPDATE SET "deleted_at" = excluded."deleted_at",
 WHERE ${orderOf('tb')} < ${orderOf('excluded')}
 RETURNING "id"`;
 
-  const immutable = table.immutable;
-  const fillImmutable = `UPDATE ${target} AS t SET ${immutable
-    .map((c) => `${q(c)} = COALESCE(t.${q(c)}, x.${q(c)})`)
-    .join(', ')}
+  const tombstoned = 't."deleted_at" IS NOT NULL';
+  const fills = [
+    ...table.immutable.map((c) => ({
+      set: `${q(c)} = COALESCE(t.${q(c)}, x.${q(c)})`,
+      lacks: `(t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`,
+    })),
+    ...table.keptOnDelete.map((c) => ({
+      set: `${q(c)} = CASE WHEN ${tombstoned} THEN COALESCE(t.${q(c)}, x.${q(c)}) ELSE t.${q(c)} END`,
+      lacks: `(${tombstoned} AND t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`,
+    })),
+  ];
+  const fillImmutable = `UPDATE ${target} AS t SET ${fills.map((f) => f.set).join(', ')}
 FROM ${recordset([])}
-WHERE t."id" = x."id" AND (${immutable.map((c) => `(t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`).join(' OR ')})`;
+WHERE t."id" = x."id" AND (${fills.map((f) => f.lacks).join(' OR ')})`;
 
   const lockRows = `SELECT pg_catalog.pg_advisory_xact_lock(l."key") FROM (
   SELECT DISTINCT pg_catalog.hashtextextended(x."key", 0) AS "key" FROM jsonb_to_recordset($1::jsonb) AS x("key" text)

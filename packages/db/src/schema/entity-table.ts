@@ -8,12 +8,18 @@ import { type Column, type ColumnType, notNull, nullable } from './column.js';
  *   is in). They are kept on tombstones and filled in by any event that carries them, even a stale one,
  *   so the final row does not depend on arrival order.
  * - `personal`: nulled on delete (right to erasure); tombstones keep identity and immutable facts only.
+ * - `keptOnDelete`: identifiers that may change while the entity lives but that a tombstone keeps, so
+ *   that your own records can still be matched to it (a user's `external_id`). The delete event's own
+ *   value wins; without one the tombstone keeps the row's, and a tombstone still without one takes it
+ *   from the first event that brings it, even a stale one. Never personal.
+ * Every other data column of a tombstone holds what the delete event says, or NULL.
  */
 export interface EntityTable {
   name: string;
   columns: Readonly<Record<string, ColumnType>>;
   immutable: readonly string[];
   personal: readonly string[];
+  keptOnDelete: readonly string[];
 }
 
 /**
