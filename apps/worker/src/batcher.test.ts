@@ -12,6 +12,7 @@ const event = (i: number): PreparedEvent => ({
   entityKey: `user:user_${i}`,
   entityId: `user_${i}`,
   version: 1_760_000_000_000 + i,
+  eventTs: 1_760_000_000_000 + i,
   handled: null,
 });
 

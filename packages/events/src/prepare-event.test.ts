@@ -46,6 +46,19 @@ describe('prepareEvent over Clerk examples', () => {
     expect(key('session.created')).toBe('session:sess_2g7np7Hrk0SN6kj5EDMLDaKNL0S');
   });
 
+  it('keeps the envelope timestamp, in ms, as the tie-break after the version', () => {
+    const created = structuredClone(examples.find((e) => e.file === 'session.created.json')?.event);
+    // Clerk's examples send seconds; live deliveries send milliseconds.
+    expect(prepareEvent(payload(created)).eventTs).toBe(1_716_883_200_000);
+    if (created) created.timestamp = 1_716_883_200_123;
+    expect(prepareEvent(payload(created))).toMatchObject({
+      eventTs: 1_716_883_200_123,
+      version: 1_716_883_200_000,
+    });
+    delete created?.timestamp;
+    expect(prepareEvent(payload(created)).eventTs).toBeNull();
+  });
+
   it('normalises legacy roles to org: keys', () => {
     const legacy = examples.find((e) => e.file === 'legacy/organizationMembership.created.legacy.json');
     const prepared = prepareEvent(payload(legacy?.event));

@@ -17,6 +17,11 @@ export interface PreparedEvent {
   entityId: string | null;
   /** Ordering version in ms (see `eventVersion`); `null` only for unhandled types without one. */
   version: number | null;
+  /**
+   * The envelope `timestamp` in ms (when Clerk emitted the event), `null` if the envelope has none.
+   * Among events of equal `version` it decides which is later, before the svix-id does.
+   */
+  eventTs: number | null;
   /** The parsed event when its type is handled; `null` means the worker records it as `ignored`. */
   handled: HandledEvent | null;
 }
@@ -54,6 +59,7 @@ export function prepareEvent<D extends Delivery>(
     type: event.type,
     entityKey: entityKey(event),
     entityId: id,
+    eventTs: event.timestamp ?? null,
   };
   if (!isHandledEventType(event.type)) {
     const version = eventVersion(event);

@@ -126,16 +126,15 @@ describe.each(backends)('applyEvents on %s', (backend) => {
     ]);
   });
 
-  it('on equal versions lets the later arrival win, and applies equal content idempotently', async () => {
+  it('on equal versions lets the event Clerk emitted later win, not the later arrival', async () => {
     const u = user('user_f');
     const first = makeEvent(u, 'updated', T0);
     const second = makeEvent(u, 'updated', T0);
+    second.timestamp = T0 + 1;
     second.data.first_name = 'Renamed';
-    await applyEvents(database.db, [deliver(first)]);
     expect(await applyEvents(database.db, [deliver(second)])).toMatchObject([{ outcome: 'applied' }]);
-    expect(await userRow('user_f')).toMatchObject({ first_name: 'Renamed', version: T0 });
-    expect(await applyEvents(database.db, [deliver(second)])).toMatchObject([{ outcome: 'applied' }]);
-    expect(await userRow('user_f')).toMatchObject({ first_name: 'Renamed', version: T0 });
+    expect(await applyEvents(database.db, [deliver(first)])).toMatchObject([{ outcome: 'stale' }]);
+    expect(await userRow('user_f')).toMatchObject({ first_name: 'Renamed', version: T0, event_ts: T0 + 1 });
   });
 
   it('resolves several events for one entity inside one batch by version', async () => {

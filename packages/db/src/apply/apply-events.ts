@@ -9,6 +9,7 @@ import type { EntityChange, MessageChange } from './entity-change.js';
 import { buildEntitySql, type EntitySql, qualified } from './entity-sql.js';
 import { type Erasure, holdErasure, rememberAddresses } from './erasure.js';
 import { changeFor } from './handlers.js';
+import { compareOrderKeys, type OrderKey } from './order-key.js';
 import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 import { run } from './run-statement.js';
 
@@ -81,7 +82,9 @@ interface Pending {
   /** Stored as `last_event_id`: the svix-id, or `backfill` / `reconcile`. */
   eventId: string;
   change: EntityChange;
-  /** Position in the batch: among equal versions, the later arrival wins. */
+  /** Where the change stands in its row's history; snapshots have no envelope time or svix-id. */
+  order: OrderKey;
+  /** Position in the batch: only between equal order keys (snapshots) does the later arrival win. */
   index: number;
 }
 
@@ -91,14 +94,15 @@ interface Pending {
  * - `duplicate`: its svix-id is already in the inbox (or earlier in this batch); nothing else happens.
  * - `ignored`: a type this version does not know; recorded in the inbox only.
  * - `applied`: the row now reflects it.
- * - `stale`: an equal-or-newer version, or a tombstone, was already there (or arrived in the same
- *   batch); the row is unchanged except for immutable facts it lacked.
+ * - `stale`: a change later in the row's order (see `OrderKey`), or a tombstone, was already there (or
+ *   arrived in the same batch); the row is unchanged except for immutable facts it lacked.
  *
  * The result does not depend on the order of deliveries, nor on how they are split into batches:
- * upserts are guarded by version, tombstones are final, and each statement writes rows sorted by id
- * so that concurrent batches lock rows in the same order. A deleted user's addresses stay erased
- * whatever comes before or after the delete: the registry in `erased_subjects` is applied after every
- * other write of the batch (see `holdErasure`), and the delete's result says whom it erased.
+ * upserts are guarded by the order key `(version, envelope timestamp, svix-id)`, which no two events
+ * share, tombstones are final, and each statement writes rows sorted by id so that concurrent batches
+ * lock rows in the same order. A deleted user's addresses stay erased whatever comes before or after
+ * the delete: the registry in `erased_subjects` is applied after every other write of the batch (see
+ * `holdErasure`), and the delete's result says whom it erased.
  *
  * @example const results = await applyEvents(db, jobs.map((job) => prepareEvent(job.data)));
  */
@@ -126,7 +130,10 @@ export async function applyEvents(
       }
       const change = changeFor(event.handled, event.version, privacy);
       if (change.kind === 'message') messages.push({ key: event.svixId, change });
-      else pending.push({ key: event.svixId, eventId: event.svixId, change, index: pending.length });
+      else {
+        const order = { version: change.version, eventTs: event.eventTs, svixId: event.svixId };
+        pending.push({ key: event.svixId, eventId: event.svixId, change, order, index: pending.length });
+      }
     }
     await writeChanges(trx, statements, pending, outcomes, privacy);
     if (messages.length > 0) await writeMessages(trx, statements, messages, outcomes);
@@ -155,6 +162,13 @@ export async function applyEvents(
  * tombstones from a reconcile — with the same version guards, in one transaction. `alsoInTransaction`
  * runs inside it, so that a caller's checkpoint commits with the rows or not at all.
  * Returns `applied` or `stale` per change, in input order.
+ *
+ * A snapshot has no envelope time and no svix-id, so it ranks below every webhook event of the same
+ * version: it was read at some moment after that version was written, but Clerk changes objects
+ * without bumping `updated_at`, and each such change comes with a webhook of its own. Letting the
+ * snapshot win could put back a state that such a webhook had already replaced; letting the webhooks
+ * win loses nothing, since the snapshot holds no change that they do not also deliver. Between two
+ * snapshots of equal version the later one wins.
  */
 export async function applyChanges(
   db: Kysely<Database>,
@@ -166,7 +180,13 @@ export async function applyChanges(
 ): Promise<Array<'applied' | 'stale'>> {
   const outcomes = new Map<string, ApplyOutcome>();
   const eventId = options.source ?? 'backfill';
-  const pending = changes.map((change, index) => ({ key: String(index), eventId, change, index }));
+  const pending = changes.map((change, index) => ({
+    key: String(index),
+    eventId,
+    change,
+    order: { version: change.version, eventTs: null, svixId: null },
+    index,
+  }));
   const statements = sqlFor(schemaOf(db));
   await db.transaction().execute(async (trx) => {
     await writeChanges(trx, statements, pending, outcomes, options.privacy ?? defaultPrivacy);
@@ -260,11 +280,29 @@ async function writeTable(
     else stale.push(p);
   }
   for (const p of stale) outcomes.set(p.key, 'stale');
-  const fills = stale
-    .filter((p) => table.immutable.some((c) => p.change.values[c] != null))
-    .sort(byId)
-    .map((p) => rowOf(table, p));
+  const fills = fillRows(table, stale);
   if (fills.length > 0) await run(trx, statements.fillImmutable, fills);
+}
+
+/**
+ * One row per id of what stale changes can still fill in: for each immutable or `keptOnDelete`
+ * column, the value of the latest change (by order key) that has one. One row per id, because an
+ * `UPDATE … FROM` that matches a row several times applies only one of them, and which one is up to
+ * the plan: a fact missing from that one would stay missing.
+ */
+function fillRows(table: EntityTable, stale: readonly Pending[]): Array<Record<string, unknown>> {
+  const columns = [...table.immutable, ...table.keptOnDelete];
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const p of [...stale].sort((a, b) => compareOrderKeys(b.order, a.order))) {
+    for (const column of columns) {
+      const value = p.change.values[column];
+      if (value == null) continue;
+      const row = rows.get(p.change.id) ?? { id: p.change.id };
+      if (!Object.hasOwn(row, column)) row[column] = value;
+      rows.set(p.change.id, row);
+    }
+  }
+  return [...rows.values()].sort((a, b) => (String(a.id) < String(b.id) ? -1 : 1));
 }
 
 /**
@@ -311,18 +349,29 @@ function withOutcomes(pending: Pending[], outcomes: Map<string, ApplyOutcome>) {
   return pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
 }
 
-/** Deletes are final, so they beat upserts; otherwise the higher version wins, ties to the later arrival. */
+/**
+ * Deletes are final, so they beat upserts; otherwise the later order key wins. Equal keys (two
+ * snapshots of one version) go as the SQL guards would take them one after the other: an upsert
+ * replaces an equal one (`<=`), a tombstone does not (`<`).
+ */
 function beats(challenger: Pending, current: Pending): boolean {
   const a = challenger.change;
   const b = current.change;
   if (a.kind !== b.kind) return a.kind === 'delete';
-  if (a.version !== b.version) return a.version > b.version;
-  return challenger.index > current.index;
+  const order = compareOrderKeys(challenger.order, current.order);
+  if (order !== 0) return order > 0;
+  return a.kind === 'upsert' && challenger.index > current.index;
 }
 
 function rowOf(table: EntityTable, p: Pending): Record<string, unknown> {
   const { change } = p;
-  const row: Record<string, unknown> = { id: change.id, version: change.version, last_event_id: p.eventId };
+  const row: Record<string, unknown> = {
+    id: change.id,
+    version: change.version,
+    last_event_id: p.eventId,
+    event_ts: p.order.eventTs,
+    svix_id: p.order.svixId,
+  };
   for (const column of Object.keys(table.columns)) {
     const erased = change.kind === 'delete' && table.personal.includes(column);
     row[column] = erased ? null : (change.values[column] ?? null);

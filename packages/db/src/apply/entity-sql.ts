@@ -6,13 +6,22 @@ import type { EntityTable } from '../schema/entity-table.js';
  * PGlite alike. The version guard lives here and nowhere else. Every table is named with its schema.
  */
 export interface EntitySql {
-  /** Insert or update live rows; skips rows that are tombstoned, hard-deleted or newer. Returns applied ids. */
+  /**
+   * Insert or update live rows; skips rows that are tombstoned, hard-deleted or later in the order
+   * (see {@link orderOf}). An equal key writes again: the same event, or an equal snapshot. Returns applied ids.
+   */
   upsert: string;
-  /** Write tombstones: delete-payload values, personal columns null. Returns applied ids. */
+  /**
+   * Write tombstones: delete-payload values, personal columns null, immutable facts and `keptOnDelete`
+   * columns kept. Over a tombstone only a later delete writes. Returns applied ids.
+   */
   tombstone: string;
   /** `USER_DELETION=hard`: remove the rows, keep a minimal entry in `tombstones`. Returns applied ids. */
   hardDelete: string;
-  /** Fill immutable facts that a row still lacks, from events that were otherwise stale. */
+  /**
+   * From events that were otherwise stale: fill immutable facts a row still lacks, and `keptOnDelete`
+   * columns a tombstone still lacks.
+   */
   fillImmutable: string;
   /**
    * Serialises writers of the same rows: one `pg_advisory_xact_lock` per `$1` key, taken in hash order
@@ -26,6 +35,14 @@ const q = (name: string) => `"${name}"`;
 /** `"schema"."table"`: connections have no `search_path` to resolve a bare name (see `schemaOf`). */
 export const qualified = (schema: string, table: string) => `${q(schema)}.${q(table)}`;
 
+/**
+ * The order key of the row or recordset aliased `alias`, as a row value for `<` / `<=`: the SQL twin
+ * of `compareOrderKeys`. NULLs (snapshots, rows written before the key existed) sort lowest; the
+ * svix-id compares bytewise whatever the database's collation.
+ */
+export const orderOf = (alias: string) =>
+  `(${alias}."version", COALESCE(${alias}."event_ts", -1), COALESCE(${alias}."svix_id", '') COLLATE "C")`;
+
 export function buildEntitySql(table: EntityTable, schema: string): EntitySql {
   const target = qualified(schema, table.name);
   const tombstones = qualified(schema, 'tombstones');
@@ -36,47 +53,60 @@ export function buildEntitySql(table: EntityTable, schema: string): EntitySql {
       ...data.map((c) => `${q(c)} ${table.columns[c]}`),
       '"version" bigint',
       '"last_event_id" text',
+      '"event_ts" bigint',
+      '"svix_id" text',
       ...extra,
     ].join(', ')})`;
   const keep = (c: string) =>
     table.immutable.includes(c)
       ? `${q(c)} = COALESCE(t.${q(c)}, excluded.${q(c)})`
       : `${q(c)} = excluded.${q(c)}`;
-  const insertCols = ['id', ...data, 'version', 'last_event_id'].map(q).join(', ');
-  const bookkeeping = ['"version" = excluded."version"', '"last_event_id" = excluded."last_event_id"'];
+  const onDelete = (c: string) =>
+    table.keptOnDelete.includes(c) ? `${q(c)} = COALESCE(excluded.${q(c)}, t.${q(c)})` : keep(c);
+  const lifecycle = ['version', 'last_event_id', 'event_ts', 'svix_id'];
+  const insertCols = ['id', ...data, ...lifecycle].map(q).join(', ');
+  const bookkeeping = lifecycle.map((c) => `${q(c)} = excluded.${q(c)}`);
   const notHardDeleted = `NOT EXISTS (SELECT 1 FROM ${tombstones} tb WHERE tb."entity" = '${table.name}' AND tb."id" = x."id")`;
 
   const upsert = `INSERT INTO ${target} AS t (${insertCols})
 SELECT ${insertCols} FROM ${recordset([])}
 WHERE ${notHardDeleted}
 ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping].join(', ')}
-WHERE t."deleted_at" IS NULL AND t."version" <= excluded."version"
+WHERE t."deleted_at" IS NULL AND ${orderOf('t')} <= ${orderOf('excluded')}
 RETURNING "id"`;
 
   const tombstone = `INSERT INTO ${target} AS t (${insertCols}, "deleted_at")
 SELECT ${insertCols}, "deleted_at" FROM ${recordset(['"deleted_at" timestamptz'])}
 WHERE ${notHardDeleted}
-ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping, '"deleted_at" = excluded."deleted_at"'].join(', ')}
-WHERE t."deleted_at" IS NULL OR t."version" < excluded."version"
+ON CONFLICT ("id") DO UPDATE SET ${[...data.map(onDelete), ...bookkeeping, '"deleted_at" = excluded."deleted_at"'].join(', ')}
+WHERE t."deleted_at" IS NULL OR ${orderOf('t')} < ${orderOf('excluded')}
 RETURNING "id"`;
 
   const hardDelete = `WITH removed AS (
   DELETE FROM ${target} AS t USING jsonb_to_recordset($1::jsonb) AS d("id" text) WHERE t."id" = d."id"
 )
-INSERT INTO ${tombstones} AS tb ("entity", "id", "deleted_at", "version", "last_event_id")
-SELECT '${table.name}', "id", "deleted_at", "version", "last_event_id"
-FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "deleted_at" timestamptz, "version" bigint, "last_event_id" text)
-ON CONFLICT ("entity", "id") DO UPDATE SET "deleted_at" = excluded."deleted_at", "version" = excluded."version",
-  "last_event_id" = excluded."last_event_id"
-WHERE tb."version" < excluded."version"
+INSERT INTO ${tombstones} AS tb ("entity", "id", "deleted_at", ${lifecycle.map(q).join(', ')})
+SELECT '${table.name}', "id", "deleted_at", ${lifecycle.map(q).join(', ')}
+FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "deleted_at" timestamptz, "version" bigint, "last_event_id" text,
+  "event_ts" bigint, "svix_id" text)
+ON CONFLICT ("entity", "id") DO UPDATE SET "deleted_at" = excluded."deleted_at", ${bookkeeping.join(', ')}
+WHERE ${orderOf('tb')} < ${orderOf('excluded')}
 RETURNING "id"`;
 
-  const immutable = table.immutable;
-  const fillImmutable = `UPDATE ${target} AS t SET ${immutable
-    .map((c) => `${q(c)} = COALESCE(t.${q(c)}, x.${q(c)})`)
-    .join(', ')}
+  const tombstoned = 't."deleted_at" IS NOT NULL';
+  const fills = [
+    ...table.immutable.map((c) => ({
+      set: `${q(c)} = COALESCE(t.${q(c)}, x.${q(c)})`,
+      lacks: `(t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`,
+    })),
+    ...table.keptOnDelete.map((c) => ({
+      set: `${q(c)} = CASE WHEN ${tombstoned} THEN COALESCE(t.${q(c)}, x.${q(c)}) ELSE t.${q(c)} END`,
+      lacks: `(${tombstoned} AND t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`,
+    })),
+  ];
+  const fillImmutable = `UPDATE ${target} AS t SET ${fills.map((f) => f.set).join(', ')}
 FROM ${recordset([])}
-WHERE t."id" = x."id" AND (${immutable.map((c) => `(t.${q(c)} IS NULL AND x.${q(c)} IS NOT NULL)`).join(' OR ')})`;
+WHERE t."id" = x."id" AND (${fills.map((f) => f.lacks).join(' OR ')})`;
 
   const lockRows = `SELECT pg_catalog.pg_advisory_xact_lock(l."key") FROM (
   SELECT DISTINCT pg_catalog.hashtextextended(x."key", 0) AS "key" FROM jsonb_to_recordset($1::jsonb) AS x("key" text)

@@ -7,6 +7,7 @@ import * as createAuditLog from './2026-11-24T0910-create-audit-log.js';
 import * as moreAnalyticsViews from './2026-11-24T0920-more-analytics-views.js';
 import * as pinFunctionSearchPath from './2026-11-24T1700-pin-function-search-path.js';
 import * as viewsWithoutDeletedUsers from './2026-11-24T1800-views-without-deleted-users.js';
+import * as tieOrder from './2026-11-24T2000-tie-order.js';
 import * as erasureRegistry from './2026-11-24T2010-erasure-registry.js';
 import * as retention from './2026-11-24T2020-retention.js';
 import * as clientViewsAndFeed from './2026-11-24T2030-client-views-and-feed.js';
@@ -25,6 +26,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T0920-more-analytics-views': moreAnalyticsViews,
   '2026-11-24T1700-pin-function-search-path': pinFunctionSearchPath,
   '2026-11-24T1800-views-without-deleted-users': viewsWithoutDeletedUsers,
+  '2026-11-24T2000-tie-order': tieOrder,
   '2026-11-24T2010-erasure-registry': erasureRegistry,
   '2026-11-24T2020-retention': retention,
   '2026-11-24T2030-client-views-and-feed': clientViewsAndFeed,

@@ -8,21 +8,34 @@ import { type Column, type ColumnType, notNull, nullable } from './column.js';
  *   is in). They are kept on tombstones and filled in by any event that carries them, even a stale one,
  *   so the final row does not depend on arrival order.
  * - `personal`: nulled on delete (right to erasure); tombstones keep identity and immutable facts only.
+ * - `keptOnDelete`: identifiers that may change while the entity lives but that a tombstone keeps, so
+ *   that your own records can still be matched to it (a user's `external_id`). The delete event's own
+ *   value wins; without one the tombstone keeps the row's, and a tombstone still without one takes it
+ *   from the first event that brings it, even a stale one. Never personal.
+ * Every other data column of a tombstone holds what the delete event says, or NULL.
  */
 export interface EntityTable {
   name: string;
   columns: Readonly<Record<string, ColumnType>>;
   immutable: readonly string[];
   personal: readonly string[];
+  keptOnDelete: readonly string[];
 }
 
-/** The columns every synced table has besides `id` and its data: tombstone time, ordering version, last writer. */
+/**
+ * The columns every synced table has besides `id` and its data: tombstone time, the order key of the
+ * change that wrote the row (`version`, `event_ts`, `svix_id`: see `OrderKey`), and the last writer.
+ */
 export const lifecycleColumns = {
   deleted_at: nullable('timestamptz'),
-  /** Ordering version in ms: only a change with an equal or newer version may overwrite the row. */
+  /** Ordering version in ms: only a change with an equal or newer order key may overwrite the row. */
   version: notNull('bigint'),
   /** The svix-id of the delivery that last changed the row, or `backfill` / `reconcile`. */
   last_event_id: nullable('text'),
+  /** The envelope timestamp (ms) of the event that wrote the row; NULL for snapshots and older rows. */
+  event_ts: nullable('bigint'),
+  /** The svix-id of the event that wrote the row, as the last tie-break; NULL for snapshots and older rows. */
+  svix_id: nullable('text'),
 } as const;
 
 /** `created_at` and `updated_at`, as Clerk sends them on every object: spread into a table's `columns`. */

@@ -13,6 +13,7 @@ export const domainTable = {
   },
   immutable: ['created_at', 'organization_id'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `organization_domains`, derived from {@link domainTable}. */

@@ -16,6 +16,7 @@ export const invitationTable = {
   },
   immutable: ['created_at', 'organization_id'],
   personal: ['email_address'],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `organization_invitations`, derived from {@link invitationTable}. */

@@ -18,6 +18,7 @@ export const membershipTable = {
   },
   immutable: ['created_at', 'organization_id', 'user_id'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `organization_memberships`, derived from {@link membershipTable}. */

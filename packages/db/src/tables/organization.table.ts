@@ -14,6 +14,7 @@ export const organizationTable = {
   },
   immutable: ['created_at', 'created_by'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `organizations`, derived from {@link organizationTable}. */

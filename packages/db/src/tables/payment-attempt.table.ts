@@ -18,6 +18,7 @@ export const paymentAttemptTable = {
   },
   immutable: ['created_at'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `payment_attempts`, derived from {@link paymentAttemptTable}. */

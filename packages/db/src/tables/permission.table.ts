@@ -7,6 +7,7 @@ export const permissionTable = {
   columns: { key: 'text', name: 'text', description: 'text', type: 'text', ...timestampColumns },
   immutable: ['created_at'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `permissions`, derived from {@link permissionTable}. */

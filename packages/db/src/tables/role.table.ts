@@ -14,6 +14,7 @@ export const roleTable = {
   },
   immutable: ['created_at'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `roles`, derived from {@link roleTable}. */

@@ -16,6 +16,7 @@ export const sessionTable = {
   },
   immutable: ['created_at', 'user_id', 'client_id'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `sessions`, derived from {@link sessionTable}. */

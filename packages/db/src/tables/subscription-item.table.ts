@@ -21,6 +21,7 @@ export const subscriptionItemTable = {
   },
   immutable: ['created_at'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `subscription_items`, derived from {@link subscriptionItemTable}. */

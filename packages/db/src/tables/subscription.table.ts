@@ -18,6 +18,7 @@ export const subscriptionTable = {
   },
   immutable: ['created_at'],
   personal: [],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `subscriptions`, derived from {@link subscriptionTable}. */

@@ -14,6 +14,9 @@ export const tombstoneTable = {
     deleted_at: notNull('timestamptz'),
     version: notNull('bigint'),
     last_event_id: nullable('text'),
+    /** The envelope timestamp (ms) and svix-id of the delete, which order deletes of equal version. */
+    event_ts: nullable('bigint'),
+    svix_id: nullable('text'),
   },
 } as const satisfies Relation;
 

@@ -39,6 +39,7 @@ export const userTable = {
     'external_accounts',
     'web3_wallets',
   ],
+  keptOnDelete: ['external_id'],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `users`, derived from {@link userTable}. */

@@ -7,6 +7,7 @@ export const waitlistEntryTable = {
   columns: { email_address: 'text', status: 'text', is_locked: 'boolean', ...timestampColumns },
   immutable: ['created_at'],
   personal: ['email_address'],
+  keptOnDelete: [],
 } as const satisfies EntityTable;
 
 /** Kysely's view of `waitlist_entries`, derived from {@link waitlistEntryTable}. */
