@@ -6,6 +6,11 @@ import { buildEntitySql, qualified } from './entity-sql.js';
 
 const statementNames = ['upsert', 'tombstone', 'hardDelete', 'fillImmutable', 'lockRows'] as const;
 
+/** The order key of row `r` as the guards compare it: version, envelope timestamp, svix-id (bytewise). */
+const key = (r: string) =>
+  `(${r}."version", COALESCE(${r}."event_ts", -1), COALESCE(${r}."svix_id", '') COLLATE "C")`;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 describe('buildEntitySql, as text', () => {
   const users = buildEntitySql(userTable, 'tenant_a');
 
@@ -30,12 +35,15 @@ describe('buildEntitySql, as text', () => {
     },
   );
 
-  it('guards the upsert: only a live row with an equal or older version is overwritten', () => {
+  it('guards the upsert: only a live row with an equal or older order key is overwritten', () => {
     expect(users.upsert).toContain('ON CONFLICT ("id") DO UPDATE SET');
     expect(users.upsert).toMatch(
-      /\nWHERE t\."deleted_at" IS NULL AND t\."version" <= excluded\."version"\nRETURNING "id"$/,
+      new RegExp(
+        `\\nWHERE t\\."deleted_at" IS NULL AND ${escape(`${key('t')} <= ${key('excluded')}`)}\\nRETURNING "id"$`,
+      ),
     );
-    expect(users.upsert.match(/"version" <=/g)).toHaveLength(1);
+    expect(users.upsert.match(/ <= /g)).toHaveLength(1);
+    expect(users.upsert).toContain('"event_ts" = excluded."event_ts", "svix_id" = excluded."svix_id"');
   });
 
   it('skips upserts and tombstones for ids that were hard-deleted', () => {
@@ -44,16 +52,21 @@ describe('buildEntitySql, as text', () => {
     expect(users.tombstone).toContain(`WHERE ${check}`);
   });
 
-  it('guards the tombstone: it replaces a live row whatever its version, a tombstone only when newer', () => {
+  it('guards the tombstone: it replaces a live row whatever its version, a tombstone only when later', () => {
     expect(users.tombstone).toMatch(
-      /\nWHERE t\."deleted_at" IS NULL OR t\."version" < excluded\."version"\nRETURNING "id"$/,
+      new RegExp(
+        `\\nWHERE t\\."deleted_at" IS NULL OR ${escape(`${key('t')} < ${key('excluded')}`)}\\nRETURNING "id"$`,
+      ),
     );
+    expect(users.tombstone).toContain('"external_id" = COALESCE(excluded."external_id", t."external_id")');
     expect(users.tombstone).toContain('"deleted_at" = excluded."deleted_at"');
   });
 
-  it('guards the hard delete: a tombstones entry is replaced only by a newer version', () => {
+  it('guards the hard delete: a tombstones entry is replaced only by a later order key', () => {
     expect(users.hardDelete).toContain('DELETE FROM "tenant_a"."users" AS t');
-    expect(users.hardDelete).toMatch(/\nWHERE tb\."version" < excluded\."version"\nRETURNING "id"$/);
+    expect(users.hardDelete).toMatch(
+      new RegExp(`\\nWHERE ${escape(`${key('tb')} < ${key('excluded')}`)}\\nRETURNING "id"$`),
+    );
   });
 
   it('keeps immutable facts once known and overwrites the other columns', () => {
@@ -80,6 +93,8 @@ describe('buildEntitySql, as text', () => {
         ...Object.entries(table.columns).map(([c, type]) => `"${c}" ${type}`),
         '"version" bigint',
         '"last_event_id" text',
+        '"event_ts" bigint',
+        '"svix_id" text',
       ];
       expect(declared).toBe(expected.join(', '));
     },

@@ -181,7 +181,8 @@ export const columnComments: Record<ColumnName, string> = {
   organization_ids: 'Ids of the organizations; NULL when none.',
   sessions: 'Number of sessions.',
   erased_at: 'When the subject was erased.',
-  event_ts: "Envelope timestamp (ms) of the event that wrote the row: the tie-break after version. NULL for snapshots from backfill or reconcile.",
+  event_ts:
+    'Envelope timestamp (ms) of the event that wrote the row: the tie-break after version. NULL for snapshots from backfill or reconcile.',
   singleton: 'Always true: the table holds one row at most.',
   instance_id: "Clerk's instance id (ins_…), from GET /v1/instance.",
   environment_type: 'development or production, as Clerk reports it.',
