@@ -106,3 +106,13 @@ describe('snapshotEvent and far-future versions', () => {
     expect(snapshotEvent('user', snapshot, clock).version).toBe(NOW + DAY);
   });
 });
+
+describe('an envelope timestamp from the future', () => {
+  it('makes the event invalid: it would win every tie at its version', () => {
+    const event = makeEvent(user, 'updated', NOW);
+    event.timestamp = YEAR_2100;
+    expect(() => prepareEvent(payload(event), clock)).toThrow(InvalidEventError);
+    event.timestamp = NOW + DAY;
+    expect(prepareEvent(payload(event), clock).eventTs).toBe(NOW + DAY);
+  });
+});

@@ -83,6 +83,23 @@ export function prepareEvent<D extends Delivery>(
     );
   }
   checkFuture(version);
-  const handled = { type: event.type, data: data.data } as HandledEvent;
+  if (base.eventTs !== null) checkFuture(base.eventTs);
+  const handled = { type: event.type, data: sessionUserChecked(data.data, clock) } as HandledEvent;
   return { ...base, version, handled };
+}
+
+/**
+ * A session's `user` rides along only if it is the session's own user and its version passes the
+ * same future check as an event's: otherwise it is dropped and the session applies alone.
+ */
+function sessionUserChecked<T>(data: T, clock: Partial<VersionClock>): T {
+  const { user, user_id } = data as { user?: { id: string; updated_at: number }; user_id?: string };
+  if (user === undefined) return data;
+  const problem = futureVersionProblem(user.updated_at, {
+    now: clock.now ?? Date.now(),
+    maxFutureSkewMs: clock.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
+  });
+  if (user.id === user_id && problem === null) return data;
+  const { user: _dropped, ...rest } = data as T & { user?: unknown };
+  return rest as T;
 }

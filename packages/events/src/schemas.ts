@@ -129,6 +129,12 @@ const id = z.string().min(1);
 export const sessionDataSchema = z.object({
   id,
   user_id: z.string().min(1),
+  /**
+   * The session's user, as a full User (the spec requires it on `session.*`): it refreshes the user's
+   * row (`last_sign_in_at`, `last_active_at`, …) through the users' own order guard. A user object that
+   * does not validate is left out rather than failing the session.
+   */
+  user: userDataSchema.optional().catch(undefined),
   client_id: text,
   status: z.string().min(1),
   last_active_organization_id: text,

@@ -8,7 +8,7 @@ import { userTable } from '../tables/user.table.js';
 import type { EntityChange, MessageChange } from './entity-change.js';
 import { buildEntitySql, type EntitySql, qualified } from './entity-sql.js';
 import { type Erasure, holdErasure, rememberAddresses } from './erasure.js';
-import { changeFor } from './handlers.js';
+import { changeFor, companionChanges } from './handlers.js';
 import { compareOrderKeys, type OrderKey } from './order-key.js';
 import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 import { run } from './run-statement.js';
@@ -133,6 +133,12 @@ export async function applyEvents(
       else {
         const order = { version: change.version, eventTs: event.eventTs, svixId: event.svixId };
         pending.push({ key: event.svixId, eventId: event.svixId, change, order, index: pending.length });
+      }
+      // A companion (a session's user) has its own outcome key: the event's outcome is its own row's.
+      for (const companion of companionChanges(event.handled, privacy)) {
+        const order = { version: companion.version, eventTs: event.eventTs, svixId: event.svixId };
+        const key = `${event.svixId}#${companion.table.name}`;
+        pending.push({ key, eventId: event.svixId, change: companion, order, index: pending.length });
       }
     }
     await writeChanges(trx, statements, pending, outcomes, privacy);

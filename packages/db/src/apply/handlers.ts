@@ -308,6 +308,26 @@ export const handlers = {
 } satisfies { [T in HandledEventType]: Handler<T> };
 
 /**
+ * The other row an event brings besides its own: a `session.*` carries its user, a full User snapshot
+ * (`prepareEvent` keeps it only if it is the session's own user and not from the future). It goes
+ * through the users' order guard like a `user.updated` of its version (`updated_at`), so the user's
+ * `last_sign_in_at` and `last_active_at` stay fresh without ever moving a row backwards. A snapshot
+ * whose primary email is not among its addresses is not a faithful copy of the user (Clerk's own
+ * example is one) and is left out, so it cannot clear an address the row holds.
+ */
+export function companionChanges(
+  event: HandledEvent,
+  privacy: PrivacyOptions = defaultPrivacy,
+): EntityChange[] {
+  if (!event.type.startsWith('session.')) return [];
+  const u = (event.data as { user?: DataOf<'user.created'> }).user;
+  if (u === undefined) return [];
+  const primary = u.primary_email_address_id;
+  if (primary && !u.email_addresses.some((e) => e.id === primary)) return [];
+  return [user({ data: u }, u.updated_at, privacy) as EntityChange];
+}
+
+/**
  * Dispatches through `handlers`; the cast is the one place TypeScript cannot follow the correlation.
  * The type is checked against the table's own keys, so a `type` such as `toString` that slipped past
  * the types can never call a function inherited from Object.prototype.
