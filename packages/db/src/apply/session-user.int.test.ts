@@ -137,7 +137,8 @@ describe.each(backends)('a session’s user on %s', (backend) => {
   });
 
   it('applies Clerk’s own session example, whose user lists no email addresses, without touching users', async () => {
-    const example = loadWebhookExamples().find((e) => e.file === 'session.created.json')?.event as {
+    const example = loadWebhookExamples().find((e) => e.file === 'session.created.json')
+      ?.event as unknown as {
       data: { user: { id: string } };
     };
     const [result] = await applyEvents(database.db, [deliver(structuredClone(example))]);
