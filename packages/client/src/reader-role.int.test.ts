@@ -75,7 +75,7 @@ describe('the read-only app role of docs/postgres.md', () => {
     });
   });
 
-  it('can change nothing, and cannot read the sync’s bookkeeping or messages', async () => {
+  it('can change nothing, and cannot read the sync’s bookkeeping, messages or the erasure registry', async () => {
     const table = (name: string) => `"${database.schema}"."${name}"`;
     const refused = [
       `INSERT INTO ${table('users')} (id, version) VALUES ('user_forged', 1)`,
@@ -84,6 +84,9 @@ describe('the read-only app role of docs/postgres.md', () => {
       `INSERT INTO ${table('changes')} (entity, entity_id, op, changed_fields) VALUES ('users', 'x', 'insert', '{}')`,
       `SELECT * FROM ${table('webhook_events')}`,
       `SELECT * FROM ${table('messages')}`,
+      `SELECT * FROM ${table('erased_subjects')}`,
+      `SELECT * FROM ${table('user_address_hashes')}`,
+      `SELECT * FROM ${table('clerk_instance')}`,
       `SELECT * FROM ${table('kysely_migration')}`,
       `CREATE TABLE ${table('mine')} (id int)`,
     ];

@@ -34,7 +34,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       version bigint,
       changed_fields text[] NOT NULL,
       source text,
-      changed_at timestamptz NOT NULL DEFAULT now())`.execute(db);
+      changed_at timestamptz NOT NULL DEFAULT clock_timestamp())`.execute(db);
   await sql`CREATE INDEX changes_changed_at_idx ON ${t('changes')} (changed_at)`.execute(db);
   await sql`CREATE INDEX changes_entity_idx ON ${t('changes')} (entity, entity_id)`.execute(db);
 

@@ -23,6 +23,17 @@ describe.each(backends)('retention on %s', (backend) => {
   beforeAll(async () => {
     database = await openTestDatabase(backend);
     const { db } = database;
+    // First, so that the feed rows the other inserts cause through the audit trigger come after them.
+    for (const [entityId, age] of [
+      ['change_old_1', 9],
+      ['change_old_2', 8],
+      ['change_new', 6],
+    ] as const) {
+      await sql`INSERT INTO ${table('changes')} (entity, entity_id, op, version, changed_fields, source, changed_at)
+                VALUES ('users', ${entityId}, 'update', 1, ARRAY['first_name'], 'msg_x', ${daysAgo(age)})`.execute(
+        db,
+      );
+    }
     for (const [id, age] of [
       ['msg_old_1', 40],
       ['msg_old_2', 31],
@@ -58,16 +69,6 @@ describe.each(backends)('retention on %s', (backend) => {
     ] as const) {
       await sql`INSERT INTO ${table('audit_log')} (event_id, entity, entity_id, action, changed_fields, applied_at)
                 VALUES ('msg_x', 'users', ${entityId}, 'update', ARRAY['first_name'], ${daysAgo(age)})`.execute(
-        db,
-      );
-    }
-    for (const [entityId, age] of [
-      ['change_old_1', 9],
-      ['change_old_2', 8],
-      ['change_new', 6],
-    ] as const) {
-      await sql`INSERT INTO ${table('changes')} (entity, entity_id, op, version, changed_fields, source, changed_at)
-                VALUES ('users', ${entityId}, 'update', 1, ARRAY['first_name'], 'msg_x', ${daysAgo(age)})`.execute(
         db,
       );
     }
@@ -118,6 +119,21 @@ describe.each(backends)('retention on %s', (backend) => {
     expect(await auditIds()).toEqual(['audit_new']);
     const changes = (await ids('changes', 'entity_id')).filter((id) => id.startsWith('change_'));
     expect(changes).toEqual(['change_new']);
+  });
+
+  it('never prunes the feed above a change it keeps, whatever the clock said', async () => {
+    const { db } = database;
+    for (const [entityId, at] of [
+      ['gap_young', daysAgo(1)],
+      ['gap_old_later_seq', daysAgo(10)],
+    ] as const) {
+      await sql`INSERT INTO ${table('changes')} (entity, entity_id, op, version, changed_fields, source, changed_at)
+                VALUES ('users', ${entityId}, 'update', 1, ARRAY['first_name'], 'msg_x', ${at})`.execute(db);
+    }
+    const none = { webhookEventsDays: undefined, messagesDays: undefined, sessionsDays: undefined };
+    await pruneExpired(db, { ...none, auditLogDays: undefined, changesDays: 7 }, { now: NOW });
+    const left = (await ids('changes', 'entity_id')).filter((id) => id.startsWith('gap_'));
+    expect(left).toEqual(['gap_old_later_seq', 'gap_young']);
   });
 
   it('keeps what the policy leaves unset', async () => {

@@ -111,12 +111,31 @@ async function pruneSessions(db: Kysely<Database>, before: Date, limit: number):
   return deleted(result);
 }
 
-/** Oldest first by `seq`, so a reader never sees a hole below a change that is still there. */
+/**
+ * Oldest first by `seq`, and only below the first change that is young enough to keep: `changed_at`
+ * need not grow with `seq` (clocks), so a reader never finds a hole below a change that is still there.
+ */
 async function pruneChanges(db: Kysely<Database>, before: Date, limit: number): Promise<number> {
   const result = await db
     .deleteFrom('changes')
     .where('seq', 'in', (eb) =>
-      eb.selectFrom('changes').select('seq').where('changed_at', '<', before).orderBy('seq').limit(limit),
+      eb
+        .selectFrom('changes')
+        .select('seq')
+        .where(({ eb: e, fn, selectFrom }) =>
+          e(
+            'seq',
+            '<',
+            fn.coalesce(
+              selectFrom('changes')
+                .select((k) => k.fn.min('seq').as('m'))
+                .where('changed_at', '>=', before),
+              sql<number>`9223372036854775807`,
+            ),
+          ),
+        )
+        .orderBy('seq')
+        .limit(limit),
     )
     .executeTakeFirst();
   return deleted(result);

@@ -4,6 +4,7 @@ import { commentOn } from './comments.js';
 /**
  * One `DO` block with a `COMMENT ON` per table, view and column of the schema: one round trip. Every
  * migration that adds a table, view or column calls it last, so `\\d+` explains the new ones too.
+ * Relations this project does not define (a view of your own in the schema) are left as they are.
  */
 export async function commentOnEverything(db: Kysely<unknown>, schema: string): Promise<void> {
   const { rows } = await sql<{ relation: string; kind: 'r' | 'v'; column: string }>`
@@ -18,6 +19,7 @@ export async function commentOnEverything(db: Kysely<unknown>, schema: string): 
   const statements: string[] = [];
   const seen = new Set<string>();
   for (const { relation, kind, column } of rows) {
+    if (!ours(relation)) continue;
     const qualified = `${id(schema)}.${id(relation)}`;
     const text = commentsOf(relation, column);
     if (!seen.has(relation)) {
@@ -26,6 +28,7 @@ export async function commentOnEverything(db: Kysely<unknown>, schema: string): 
     }
     statements.push(`COMMENT ON COLUMN ${qualified}.${id(column)} IS ${lit(text.column)};`);
   }
+  if (statements.length === 0) return;
   await sql.raw(`DO $comments$ BEGIN\n${statements.join('\n')}\nEND $comments$`).execute(db);
 }
 
@@ -41,8 +44,12 @@ const bookkeeping: Record<string, { relation: string; columns: Record<string, st
   },
 };
 
+function ours(relation: string): boolean {
+  return Object.hasOwn(bookkeeping, relation) || commentOn(relation) !== undefined;
+}
+
 function commentsOf(relation: string, column: string): { relation: string; column: string } {
-  const own = bookkeeping[relation];
+  const own = Object.hasOwn(bookkeeping, relation) ? bookkeeping[relation] : undefined;
   const text = own
     ? { relation: own.relation, column: own.columns[column] }
     : { relation: commentOn(relation), column: commentOn(relation, column) };

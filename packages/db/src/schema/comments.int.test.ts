@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
 import { backends, openTestDatabase } from '../testing/test-database.js';
+import { commentOnEverything } from './comment-on-everything.js';
 import { relations } from './relations.js';
 
 describe.each(backends)('comments on %s', (backend) => {
@@ -36,5 +37,22 @@ describe.each(backends)('comments on %s', (backend) => {
              col_description(${`${database.schema}.changes`}::regclass, 1) AS seq`.execute(database.db);
     expect(rows[0]?.users_live).toContain('deleted_at IS NULL');
     expect(rows[0]?.seq).toContain('commit order');
+  });
+
+  it('leaves a view of your own in the schema alone, so a later migration still runs', async () => {
+    const view = sql.table(`${database.schema}.my_report`);
+    await sql`CREATE VIEW ${view} AS SELECT 1 AS "constructor"`.execute(database.db);
+    try {
+      await commentOnEverything(database.db as unknown as Kysely<unknown>, database.schema);
+      const { rows } = await sql<{ comment: string | null; users: string | null }>`
+        SELECT obj_description(${`${database.schema}.my_report`}::regclass, 'pg_class') AS comment,
+               obj_description(${`${database.schema}.users`}::regclass, 'pg_class') AS users`.execute(
+        database.db,
+      );
+      expect(rows[0]?.comment).toBeNull();
+      expect(rows[0]?.users).toContain('Clerk users');
+    } finally {
+      await sql`DROP VIEW ${view}`.execute(database.db);
+    }
   });
 });

@@ -232,6 +232,9 @@ const overrideTexts: Readonly<Record<string, Readonly<Record<string, string | un
  * what the column name means everywhere. `undefined` for a name this schema does not define.
  */
 export function commentOn(relation: string, column?: string): string | undefined {
-  if (column === undefined) return relationTexts[relation];
-  return overrideTexts[relation]?.[column] ?? columnTexts[column];
+  // Own keys only: a relation or column named `constructor` must not find Object.prototype's.
+  const own = <T>(map: Readonly<Record<string, T | undefined>> | undefined, key: string) =>
+    map !== undefined && Object.hasOwn(map, key) ? map[key] : undefined;
+  if (column === undefined) return own(relationTexts, relation);
+  return own(own(overrideTexts, relation), column) ?? own(columnTexts, column);
 }
