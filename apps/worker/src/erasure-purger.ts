@@ -1,3 +1,4 @@
+import type { ErasedSubject } from '@clerk-sync/events';
 import { type EventQueues, purgeSubjects } from '@clerk-sync/queue';
 import type { BatchReport } from './batcher.js';
 import type { Logger } from './logger.js';
@@ -5,6 +6,13 @@ import type { Logger } from './logger.js';
 export interface ErasurePurger {
   /** After a batch committed: purges the users it erased from Redis, in the background. */
   onBatch(report: BatchReport): void;
+  /**
+   * Purges again every user the registry erased within the dead letters' TTL (`readRecent`), now and
+   * then every `intervalMs`: a purge missed at delete time (a crash after the commit, Redis away, a job
+   * that failed after the purge, a deletion found by reconcile) happens at the next sweep. Returns the
+   * function that stops it.
+   */
+  sweep(readRecent: () => Promise<ErasedSubject[]>, intervalMs: number): () => Promise<void>;
   /** Waits for purges under way, so the queues can close. */
   drain(): Promise<void>;
 }
@@ -17,20 +25,48 @@ export interface ErasurePurger {
  */
 export function erasurePurger({ queue, deadLetters }: EventQueues, logger: Logger): ErasurePurger {
   const running = new Set<Promise<void>>();
+  const purge = (subjects: readonly ErasedSubject[], what: string) => {
+    const done = purgeSubjects(queue, deadLetters, subjects).then(
+      (purged) => {
+        if (purged.jobs + purged.deadLetters > 0 || what === 'erased users purged from Redis')
+          logger.info({ users: subjects.length, ...purged }, what);
+      },
+      (e: unknown) =>
+        logger.error(
+          { users: subjects.length, err: (e as Error).message },
+          'purging erased users from Redis failed',
+        ),
+    );
+    running.add(done);
+    void done.finally(() => running.delete(done));
+    return done;
+  };
   return {
     onBatch(report) {
       const subjects = report.results.flatMap((r) => (r.erased ? [r.erased] : []));
-      if (subjects.length === 0) return;
-      const purge = purgeSubjects(queue, deadLetters, subjects).then(
-        (purged) => logger.info({ users: subjects.length, ...purged }, 'erased users purged from Redis'),
-        (e: unknown) =>
-          logger.error(
-            { users: subjects.length, err: (e as Error).message },
-            'purging erased users from Redis failed',
-          ),
-      );
-      running.add(purge);
-      void purge.finally(() => running.delete(purge));
+      if (subjects.length > 0) void purge(subjects, 'erased users purged from Redis');
+    },
+    sweep(readRecent, intervalMs) {
+      let current: Promise<void> | undefined;
+      const once = () => {
+        current ??= readRecent()
+          .then((subjects) =>
+            subjects.length > 0 ? purge(subjects, 'erased users purged again from Redis') : undefined,
+          )
+          .catch((e: unknown) =>
+            logger.error({ err: (e as Error).message }, 'reading recent erasures failed'),
+          )
+          .finally(() => {
+            current = undefined;
+          });
+      };
+      once();
+      const timer = setInterval(once, intervalMs);
+      timer.unref();
+      return async () => {
+        clearInterval(timer);
+        await current;
+      };
     },
     async drain() {
       await Promise.all(running);

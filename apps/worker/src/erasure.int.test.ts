@@ -52,4 +52,28 @@ describe.each(backends)('a user.deleted applied by the worker on %s', (backend) 
       expect(letter?.data.payload).toMatchObject({ event: { type: 'user.updated', data: { id: zelda.id } } });
     },
   );
+
+  it('purges a letter that arrives after the delete, at the next sweep', async () => {
+    harness = await startHarness({ backend, workerEnv: { RETENTION_SWEEP_MS: '1000' } });
+    const h = harness;
+    const run = randomUUID().slice(0, 8);
+    const zelda = { id: `user_late_${run}`, name: `Late${run}`, email: `late.${run}@example.test` };
+    expect(await h.deliver(makeEvent({ kind: 'user', id: zelda.id, createdAt: T0 }, 'created', T0))).toBe(
+      202,
+    );
+    expect(
+      await h.deliver(makeEvent({ kind: 'user', id: zelda.id, createdAt: T0 }, 'deleted', T0 + 10)),
+    ).toBe(202);
+    await h.idle();
+    // Dead-lettered after the delete's own purge has run: only the periodic one can find it.
+    expect(await h.deliver(poison(zelda.id, zelda.name, zelda.email), `msg_late_${run}`)).toBe(202);
+    const letter = () => h.worker.deadLetters.dead.getJob(`msg_late_${run}`);
+    await waitFor(async () => (await letter()) !== undefined, 10_000, 'the dead letter');
+    await waitFor(
+      async () => !JSON.stringify((await letter())?.data).includes(zelda.email),
+      10_000,
+      'the sweep',
+    );
+    expect(JSON.stringify((await letter())?.data)).not.toContain(zelda.name);
+  });
 });

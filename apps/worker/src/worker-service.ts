@@ -1,12 +1,18 @@
-import { applyEvents, type ClerkDatabase, openDatabase, readDriftReport } from '@clerk-sync/db';
-import { type DeadLetters, JobScrubber, openQueues } from '@clerk-sync/queue';
+import {
+  applyEvents,
+  type ClerkDatabase,
+  openDatabase,
+  readDriftReport,
+  readRecentErasures,
+} from '@clerk-sync/db';
+import { type DeadLetters, type EventQueues, JobScrubber, openQueues } from '@clerk-sync/queue';
 import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
 import { type Processor, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
 import { startDeadLetterSweep } from './dead-letter-sweep.js';
 import type { WorkerEnv } from './env.js';
-import { erasurePurger } from './erasure-purger.js';
+import { type ErasurePurger, erasurePurger } from './erasure-purger.js';
 import { failurePolicy } from './failure-policy.js';
 import { createJobProcessor } from './job-processor.js';
 import { logBatch } from './log-batch.js';
@@ -94,9 +100,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, queues.queue) : undefined;
   if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
   const metrics = createWorkerMetrics({ readDrift: () => readDriftReport(database.db) });
-  const purger = erasurePurger(queues, logger);
-  // Registered before the batcher, so it drains after the batcher's last commit and before the queues close.
-  shutdown.add('erasure purge', () => purger.drain());
+  const purger = startErasurePurge(parts, queues);
   const batcher = new Batcher({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
@@ -153,6 +157,21 @@ async function listenForScrapes(env: WorkerEnv, metrics: WorkerMetrics, shutdown
   });
   shutdown.add('metrics listener', () => server.close());
   return server.port;
+}
+
+/**
+ * Purges erased users from Redis after each batch and, every `RETENTION_SWEEP_MS`, again for everyone
+ * erased within the dead letters' TTL. Registered before the batcher, so it drains after the batcher's
+ * last commit and before the queues close.
+ */
+function startErasurePurge(parts: ConsumerParts, queues: EventQueues): ErasurePurger {
+  const { env, logger, database, shutdown } = parts;
+  const purger = erasurePurger(queues, logger);
+  shutdown.add('erasure purge', () => purger.drain());
+  const erasedSince = () => new Date(Date.now() - env.DEAD_LETTER_TTL_MS);
+  const stop = purger.sweep(() => readRecentErasures(database.db, erasedSince()), env.retention.sweepMs);
+  shutdown.add('erasure re-purge', stop);
+  return purger;
 }
 
 /** The BullMQ Worker, not yet running: the caller attaches its listeners first. */

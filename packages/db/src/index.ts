@@ -9,6 +9,7 @@ export type { Change, EntityChange, MessageChange } from './apply/entity-change.
 export { changeFor, entityChangeFor, handlers, tombstone } from './apply/handlers.js';
 export { defaultPrivacy, type PrivacyOptions } from './apply/privacy.js';
 export { type PrivacyEnv, privacyEnv, privacyOptionsFromEnv } from './apply/privacy-env.js';
+export { readRecentErasures } from './apply/recent-erasures.js';
 export { type Checkpoint, clearCheckpoints, readCheckpoint, saveCheckpoint } from './backfill/checkpoint.js';
 export type { Database } from './database.js';
 export {
