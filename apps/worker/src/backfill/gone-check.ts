@@ -1,9 +1,23 @@
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
 import type { Json, Source } from './sources.js';
 
-const membersByOrganization = new WeakMap<Pick<ClerkApi, 'get'>, Map<string, Set<string> | null>>();
+interface Listing {
+  members: Set<string> | null;
+  at: number;
+  /** Listed again after a miss: a second miss is then believed. */
+  confirmed: boolean;
+}
 
-/** Asks Clerk about one object: only a 404 (or a vanished organization) proves it is gone. */
+/** An organization's listing is reused this long, within one run or across runs sharing an api. */
+const LISTING_TTL_MS = 60_000;
+const listings = new WeakMap<Pick<ClerkApi, 'get'>, Map<string, Listing>>();
+
+/**
+ * Asks Clerk about one object: only a 404 (or a vanished organization) proves it is gone. A membership
+ * has no get-by-id, so it is looked up in its organization's listing; one missing from it is confirmed
+ * by listing the organization again, because an offset-paged listing can skip a row while others are
+ * deleted, and a tombstone is final.
+ */
 export async function isGone(
   api: Pick<ClerkApi, 'get'>,
   name: Source['name'],
@@ -13,14 +27,22 @@ export async function isGone(
   if (name === 'users') return notFound(api, `/v1/users/${encodeURIComponent(id)}`);
   if (name === 'organizations') return notFound(api, `/v1/organizations/${encodeURIComponent(id)}`);
   if (!organizationId) return false;
-  let cache = membersByOrganization.get(api);
+  let cache = listings.get(api);
   if (!cache) {
     cache = new Map();
-    membersByOrganization.set(api, cache);
+    listings.set(api, cache);
   }
-  if (!cache.has(organizationId)) cache.set(organizationId, await organizationMembers(api, organizationId));
-  const members = cache.get(organizationId);
-  return members === null || members === undefined || !members.has(id);
+  let listing = cache.get(organizationId);
+  if (!listing || Date.now() - listing.at > LISTING_TTL_MS) {
+    listing = { members: await organizationMembers(api, organizationId), at: Date.now(), confirmed: false };
+    cache.set(organizationId, listing);
+  }
+  if (listing.members?.has(id)) return false;
+  if (!listing.confirmed) {
+    listing = { members: await organizationMembers(api, organizationId), at: Date.now(), confirmed: true };
+    cache.set(organizationId, listing);
+  }
+  return listing.members === null || !listing.members.has(id);
 }
 
 async function notFound(api: Pick<ClerkApi, 'get'>, path: string): Promise<boolean> {
