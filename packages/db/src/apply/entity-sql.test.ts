@@ -9,7 +9,7 @@ const statementNames = ['upsert', 'tombstone', 'hardDelete', 'fillImmutable', 'l
 /** The order key of row `r` as the guards compare it: version, envelope timestamp, svix-id (bytewise). */
 const key = (r: string) =>
   `(${r}."version", COALESCE(${r}."event_ts", -1), COALESCE(${r}."svix_id", '') COLLATE "C")`;
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('buildEntitySql, as text', () => {
   const users = buildEntitySql(userTable, 'tenant_a');
@@ -39,7 +39,7 @@ describe('buildEntitySql, as text', () => {
     expect(users.upsert).toContain('ON CONFLICT ("id") DO UPDATE SET');
     expect(users.upsert).toMatch(
       new RegExp(
-        `\\nWHERE t\\."deleted_at" IS NULL AND ${escape(`${key('t')} <= ${key('excluded')}`)}\\nRETURNING "id"$`,
+        `\\nWHERE t\\."deleted_at" IS NULL AND ${escapeRegExp(`${key('t')} <= ${key('excluded')}`)}\\nRETURNING "id"$`,
       ),
     );
     expect(users.upsert.match(/ <= /g)).toHaveLength(1);
@@ -55,7 +55,7 @@ describe('buildEntitySql, as text', () => {
   it('guards the tombstone: it replaces a live row whatever its version, a tombstone only when later', () => {
     expect(users.tombstone).toMatch(
       new RegExp(
-        `\\nWHERE t\\."deleted_at" IS NULL OR ${escape(`${key('t')} < ${key('excluded')}`)}\\nRETURNING "id"$`,
+        `\\nWHERE t\\."deleted_at" IS NULL OR ${escapeRegExp(`${key('t')} < ${key('excluded')}`)}\\nRETURNING "id"$`,
       ),
     );
     expect(users.tombstone).toContain('"external_id" = COALESCE(excluded."external_id", t."external_id")');
@@ -65,7 +65,7 @@ describe('buildEntitySql, as text', () => {
   it('guards the hard delete: a tombstones entry is replaced only by a later order key', () => {
     expect(users.hardDelete).toContain('DELETE FROM "tenant_a"."users" AS t');
     expect(users.hardDelete).toMatch(
-      new RegExp(`\\nWHERE ${escape(`${key('tb')} < ${key('excluded')}`)}\\nRETURNING "id"$`),
+      new RegExp(`\\nWHERE ${escapeRegExp(`${key('tb')} < ${key('excluded')}`)}\\nRETURNING "id"$`),
     );
   });
 
