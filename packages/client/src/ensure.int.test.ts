@@ -148,6 +148,18 @@ describe('ensureUser and ensureOrganization', () => {
     expect(await written('users', 'user_rush')).toMatchObject({ rows: 1, audit: 1 });
   });
 
+  it('stops waiting when the signal aborts, while the shared request goes on for the others', async () => {
+    slowFake.putUser(clerkObject(user('user_impatient'), T0 + 55));
+    const controller = new AbortController();
+    const impatient = slowClient.ensureUser('user_impatient', { signal: controller.signal });
+    const patient = slowClient.ensureUser('user_impatient');
+    setTimeout(() => controller.abort(new Error('gave up')), 50);
+    await expect(impatient).rejects.toThrow('gave up');
+    expect((await patient)?.version).toBe(T0 + 55);
+    expect(fetches(slowFake, '/v1/users/user_impatient')).toBe(1);
+    expect(await written('users', 'user_impatient')).toMatchObject({ rows: 1, audit: 1 });
+  });
+
   it('writes once across two clients (two processes): the second copy is stale to the guards', async () => {
     slowFake.putUser(clerkObject(user('user_two_apps'), T0 + 60));
     const other = clientOf(slowFake);
@@ -162,15 +174,22 @@ describe('ensureUser and ensureOrganization', () => {
   });
 
   it('never lets an older copy from Clerk overwrite a newer row written meanwhile', async () => {
-    // Clerk's answer (version +100) is on its way when the webhook with version +500 lands.
-    slowFake.putUser(clerkObject(user('user_race'), T0 + 100));
-    const ensured = slowClient.ensureUser('user_race');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    await deliver(user('user_race'), 'updated', T0 + 500);
-    const row = await ensured;
-    expect(fetches(slowFake, '/v1/users/user_race')).toBe(1);
-    expect(row?.version).toBe(T0 + 500);
-    expect(await written('users', 'user_race')).toMatchObject({ rows: 1, versions: [T0 + 500], audit: 1 });
+    // Clerk's answer (version +100) is held for 1.5 s; the webhook with version +500 lands first.
+    const held = new FakeClerk({ rateLimit: null, latencyMs: 1500 });
+    await held.start();
+    try {
+      held.putUser(clerkObject(user('user_race'), T0 + 100));
+      const ensured = clientOf(held).ensureUser('user_race');
+      await deliver(user('user_race'), 'updated', T0 + 500);
+      const appliedAt = Date.now();
+      const row = await ensured;
+      const [request] = held.requestsTo('/v1/users/user_race');
+      expect(request?.at).toBeGreaterThanOrEqual(appliedAt);
+      expect(row?.version).toBe(T0 + 500);
+      expect(await written('users', 'user_race')).toMatchObject({ rows: 1, versions: [T0 + 500], audit: 1 });
+    } finally {
+      await held.close();
+    }
   });
 
   it('writes a missing organization, and leaves a deleted one deleted', async () => {

@@ -78,6 +78,8 @@ export function createEnsurer(config: EnsurerConfig): Ensurer {
   const inFlight = new Map<string, Promise<unknown>>();
   let writer: Promise<Writer> | undefined;
   const writerFor = (settings: EnsureSettings) => {
+    // A call that passed the check before close() must not open a pool that nothing closes.
+    if (config.closed.aborted) return Promise.reject(new Error('the client is closed'));
     writer ??= openWriter(config, settings).catch((error: unknown) => {
       writer = undefined; // a later call tries again
       throw error;
