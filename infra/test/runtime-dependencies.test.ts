@@ -157,6 +157,7 @@ describe('run-time imports of compiled code', () => {
       expect.arrayContaining([
         'apps/ingest',
         'apps/worker',
+        'packages/backend-api',
         'packages/client',
         'packages/config',
         'packages/db',

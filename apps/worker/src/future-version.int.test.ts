@@ -1,9 +1,9 @@
+import { ClerkApi } from '@clerk-sync/backend-api';
 import { openTestDatabase } from '@clerk-sync/db/testing';
 import { type FactoryEntity, FakeClerk, makeEvent } from '@clerk-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness, waitFor } from '../test/harness.js';
 import { runBackfill } from './backfill/backfill.js';
-import { ClerkApi } from './backfill/clerk-api.js';
 import { usersSource } from './backfill/sources.js';
 
 const YEAR_2100 = Date.UTC(2100, 0, 1);

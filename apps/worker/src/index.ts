@@ -1,10 +1,21 @@
 export {
+  CLERK_API_RATES,
+  ClerkApi,
+  ClerkApiError,
+  type ClerkApiOptions,
+  idPrefixes,
+  kindOfId,
+  type SyncEntityOptions,
+  type SyncEntityResult,
+  syncEntity,
+  UnknownEntityKindError,
+} from '@clerk-sync/backend-api';
+export {
   type BackfillOptions,
   type BackfillSummary,
   runBackfill,
   type TypeSummary,
 } from './backfill/backfill.js';
-export { CLERK_API_RATES, ClerkApi, ClerkApiError, type ClerkApiOptions } from './backfill/clerk-api.js';
 export { type ClerkApiEnv, clerkApiEnvKeys, readClerkApiEnv } from './backfill/clerk-env.js';
 export { createProgress, type Progress, silentProgress } from './backfill/progress.js';
 export {
@@ -24,14 +35,6 @@ export {
   sources,
   usersSource,
 } from './backfill/sources.js';
-export {
-  idPrefixes,
-  kindOfId,
-  type SyncEntityOptions,
-  type SyncEntityResult,
-  syncEntity,
-  UnknownEntityKindError,
-} from './backfill/sync-entity.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isTransientError, jobError } from './classify-error.js';
 export { readWorkerEnv, type WorkerEnv, workerEnvKeys } from './env.js';

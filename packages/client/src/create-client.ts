@@ -1,6 +1,13 @@
 import type { Database, EntityTableName } from '@clerk-sync/db/types';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import {
+  createEnsurer,
+  type EnsureOptions,
+  type EnsureSettings,
+  type OrganizationRow,
+  type UserRow,
+} from './ensurer.js';
 import { type NotificationListener, notificationListener } from './notification-listener.js';
 import { type ChangeHandler, type SubscribeOptions, type Subscription, subscribe } from './subscribe.js';
 import { type RowVersion, type WaitForOptions, waitFor } from './wait-for.js';
@@ -18,6 +25,11 @@ export interface ClientOptions {
    * URL here, or `false`. Polling works either way. @defaultValue databaseUrl
    */
   listen?: string | false;
+  /**
+   * Clerk's Backend API, for {@link ClerkSyncClient.ensureUser} and
+   * {@link ClerkSyncClient.ensureOrganization}; without it they throw `EnsureNotConfiguredError`.
+   */
+  clerk?: EnsureSettings;
 }
 
 /** The synced copy, as your app reads it. */
@@ -29,6 +41,15 @@ export interface ClerkSyncClient {
   subscribe(options: SubscribeOptions, handler: ChangeHandler): Subscription;
   /** See {@link waitFor}. */
   waitFor(entity: EntityTableName, id: string, options: WaitForOptions): Promise<RowVersion>;
+  /**
+   * The user's live row. When the copy has no row for the id yet (a webhook still on its way right
+   * after sign-up), fetches it from Clerk and writes it through the same version guards as
+   * `clerk-sync sync`, then returns it. Null for a deleted user (a tombstone; Clerk is not asked)
+   * and for an id Clerk does not know (nothing is written). Needs the `clerk` option.
+   */
+  ensureUser(id: string, options?: EnsureOptions): Promise<UserRow | null>;
+  /** As {@link ClerkSyncClient.ensureUser}, for an organization. */
+  ensureOrganization(id: string, options?: EnsureOptions): Promise<OrganizationRow | null>;
   /** Stops every subscription, the LISTEN connection and the pool. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -71,6 +92,13 @@ export function createClient(options: ClientOptions): ClerkSyncClient {
   const subscriptions = new Set<Subscription>();
   const closed = new AbortController();
   let closing: Promise<void> | undefined;
+  const ensurer = createEnsurer({
+    db,
+    schema,
+    databaseUrl: options.databaseUrl,
+    settings: options.clerk,
+    closed: closed.signal,
+  });
 
   return {
     db,
@@ -89,11 +117,14 @@ export function createClient(options: ClientOptions): ClerkSyncClient {
         : closed.signal;
       return waitFor(db, listenerFor(), schema, entity, id, { ...waitOptions, signal });
     },
+    ensureUser: (id, ensureOptions) => ensurer.ensureUser(id, ensureOptions),
+    ensureOrganization: (id, ensureOptions) => ensurer.ensureOrganization(id, ensureOptions),
     close() {
       closing ??= (async () => {
         closed.abort(new Error('the client is closed'));
         await Promise.all([...subscriptions].map((s) => s.close()));
         await listener?.close();
+        await ensurer.close();
         await base.destroy();
       })();
       return closing;

@@ -1,10 +1,10 @@
+import { ClerkApi, ClerkApiError } from '@clerk-sync/backend-api';
 import { applyEvents, type ClerkDatabase } from '@clerk-sync/db';
 import { openTestDatabase } from '@clerk-sync/db/testing';
 import { prepareEvent } from '@clerk-sync/events';
 import { CLERK_RATE_LIMITS, FakeClerk, makeEvent } from '@clerk-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBackfill } from './backfill.js';
-import { ClerkApi, ClerkApiError } from './clerk-api.js';
 import { createProgress } from './progress.js';
 import { runReconcile } from './reconcile.js';
 

@@ -1,3 +1,4 @@
+import { type ClerkApi, ClerkApiError } from '@clerk-sync/backend-api';
 import {
   applyChanges,
   type ClerkDatabase,
@@ -9,7 +10,6 @@ import {
   saveCheckpoint,
 } from '@clerk-sync/db';
 import { InvalidEventError, snapshotEvent } from '@clerk-sync/events';
-import { type ClerkApi, ClerkApiError } from './clerk-api.js';
 import { type Progress, silentProgress } from './progress.js';
 import { sources as allSources, type Json, type Page, type Position, type Source } from './sources.js';
 

@@ -1,6 +1,6 @@
+import { CLERK_API_RATES } from '@clerk-sync/backend-api';
 import { type EnvSource, envKeys, parseEnv } from '@clerk-sync/config';
 import { z } from 'zod';
-import { CLERK_API_RATES } from './clerk-api.js';
 
 /**
  * What `clerk-sync backfill` and `reconcile` read on top of the worker's settings. `CLERK_API_RATE`

@@ -1,5 +1,5 @@
+import type { ClerkApi } from '@clerk-sync/backend-api';
 import { describe, expect, it } from 'vitest';
-import type { ClerkApi } from './clerk-api.js';
 import { isGone } from './gone-check.js';
 
 /** An api whose organization listing answers from `pages`, one answer per call, and counts calls. */

@@ -1,4 +1,4 @@
-import { type ClerkApi, ClerkApiError } from './clerk-api.js';
+import { type ClerkApi, ClerkApiError } from '@clerk-sync/backend-api';
 import type { Json, Source } from './sources.js';
 
 interface Listing {

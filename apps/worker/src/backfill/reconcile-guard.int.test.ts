@@ -1,3 +1,4 @@
+import { ClerkApi } from '@clerk-sync/backend-api';
 import { type ClerkDatabase, readDriftReport, readInstanceBinding } from '@clerk-sync/db';
 import { openTestDatabase } from '@clerk-sync/db/testing';
 import { metricNames } from '@clerk-sync/telemetry';
@@ -5,7 +6,6 @@ import { clerkObject, FakeClerk } from '@clerk-sync/testkit';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWorkerMetrics } from '../metrics.js';
 import { runBackfill } from './backfill.js';
-import { ClerkApi } from './clerk-api.js';
 import { ReconcileRefusedError, reconcile, runReconcile } from './reconcile.js';
 
 const fakes: FakeClerk[] = [];

@@ -1,3 +1,4 @@
+import { type ClerkApi, ClerkApiError } from '@clerk-sync/backend-api';
 import {
   type ClerkDatabase,
   type ClerkInstance,
@@ -5,7 +6,6 @@ import {
   readInstanceBinding,
   recordInstanceBinding,
 } from '@clerk-sync/db';
-import { type ClerkApi, ClerkApiError } from './clerk-api.js';
 import { isGone } from './gone-check.js';
 import type { Source } from './sources.js';
 

@@ -1,3 +1,4 @@
+import type { ClerkApi } from '@clerk-sync/backend-api';
 import {
   applyChanges,
   type ClerkDatabase,
@@ -15,7 +16,6 @@ import {
   userTable,
 } from '@clerk-sync/db';
 import { InvalidEventError, snapshotEvent, toMillis } from '@clerk-sync/events';
-import type { ClerkApi } from './clerk-api.js';
 import { isGone } from './gone-check.js';
 import { type Progress, silentProgress } from './progress.js';
 import { RECONCILE_DEFAULTS } from './reconcile-env.js';

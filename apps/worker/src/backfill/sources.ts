@@ -1,7 +1,7 @@
+import type { ClerkApi, Json } from '@clerk-sync/backend-api';
 import type { SnapshotKind } from '@clerk-sync/events';
-import type { ClerkApi } from './clerk-api.js';
 
-export type Json = Record<string, unknown>;
+export type { Json };
 
 /** Where a listing stands: a cursor (users) or an offset (the offset-paged lists). */
 export interface Position {

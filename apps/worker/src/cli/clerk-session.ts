@@ -1,6 +1,6 @@
+import { ClerkApi } from '@clerk-sync/backend-api';
 import { type EnvSource, parseEnv, pickEnv } from '@clerk-sync/config';
 import { type ClerkDatabase, openDatabase } from '@clerk-sync/db';
-import { ClerkApi } from '../backfill/clerk-api.js';
 import { type ClerkApiEnv, clerkApiEnv } from '../backfill/clerk-env.js';
 import { type ReconcileEnv, reconcileEnv } from '../backfill/reconcile-env.js';
 import { toWorkerEnv, type WorkerEnv, workerEnv } from '../env.js';

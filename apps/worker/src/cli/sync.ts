@@ -1,5 +1,5 @@
+import { idPrefixes, kindOfId, type SyncEntityResult, syncEntity } from '@clerk-sync/backend-api';
 import type { SnapshotKind } from '@clerk-sync/events';
-import { idPrefixes, kindOfId, type SyncEntityResult, syncEntity } from '../backfill/sync-entity.js';
 import { openClerkSession } from './clerk-session.js';
 import { type Command, EXIT, parseCommandLine, UsageError } from './command.js';
 import { safe } from './safe-text.js';

@@ -7,7 +7,7 @@ import {
 } from '@clerk-sync/db';
 import { InvalidEventError, type SnapshotKind, snapshotEvent } from '@clerk-sync/events';
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
-import type { Json } from './sources.js';
+import type { Json } from './json.js';
 
 /** Clerk's id prefixes for the kinds a single object can be fetched for. */
 export const idPrefixes = {

@@ -1,0 +1,16 @@
+export {
+  type ApiStats,
+  CLERK_API_RATES,
+  ClerkApi,
+  ClerkApiError,
+  type ClerkApiOptions,
+} from './clerk-api.js';
+export type { Json } from './json.js';
+export {
+  idPrefixes,
+  kindOfId,
+  type SyncEntityOptions,
+  type SyncEntityResult,
+  syncEntity,
+  UnknownEntityKindError,
+} from './sync-entity.js';
