@@ -131,9 +131,10 @@ function expectedRows(f: FakeClerk, t: (typeof types)[number]): Row[] {
     .sort((a, b) => String(a.id).localeCompare(String(b.id)));
 }
 
-async function localRows(d: ClerkDatabase, t: (typeof types)[number]): Promise<Row[]> {
+/** The local rows of a type, in the columns {@link expectedRows} gives (read off the fake's objects). */
+async function localRows(d: ClerkDatabase, f: FakeClerk, t: (typeof types)[number]): Promise<Row[]> {
   const rows = await d.db.selectFrom(t.table).selectAll().orderBy('id').execute();
-  const columns = Object.keys(expectedRows(fake as FakeClerk, t)[0] ?? {});
+  const columns = Object.keys(expectedRows(f, t)[0] ?? {});
   return rows.map((r) => Object.fromEntries(columns.map((c) => [c, (r as Row)[c]])));
 }
 
@@ -157,7 +158,7 @@ describe('backfill of invitations, domains, roles, permissions and waitlist entr
       ['waitlist_entries', 250, 250, 0, true],
     ]);
     for (const t of types) {
-      expect(await localRows(database, t)).toEqual(expectedRows(fake, t));
+      expect(await localRows(database, fake, t)).toEqual(expectedRows(fake, t));
       // One request per page of 50, oldest first: the last page is short (or empty at a multiple of 50).
       const pages = fake.requestsTo(t.path);
       expect(pages.length).toBe(Math.floor(fake.objects(t.kind).length / 50) + 1);
@@ -229,7 +230,7 @@ describe('backfill of invitations, domains, roles, permissions and waitlist entr
       // Started at offset 80, not at 0.
       expect(fake.requestsTo(t.path)[before]?.query).toContain('offset=80');
       expect(fake.requestsTo(t.path).length - before).toBe(Math.floor((total - 80) / 40) + 1);
-      expect(await localRows(database, t)).toEqual(expectedRows(fake, t));
+      expect(await localRows(database, fake, t)).toEqual(expectedRows(fake, t));
       const state = await database.db
         .selectFrom('sync_state')
         .select(['object_type', 'done', 'seen'])
@@ -288,7 +289,7 @@ describe('reconcile of invitations, domains, roles, permissions and waitlist ent
         .executeTakeFirst();
       expect(gone?.deleted_at).toBeInstanceOf(Date);
       // Every live row now equals Clerk's copy.
-      const live = (await localRows(database, t)).filter((r) => r.deleted_at === null);
+      const live = (await localRows(database, fake, t)).filter((r) => r.deleted_at === null);
       expect(live).toEqual(expectedRows(fake, t));
     }
     // Personal columns of a tombstoned invitation and waitlist entry are nulled.
@@ -360,7 +361,7 @@ describe('sync by id of invitations, domains, roles and permissions', () => {
       await syncEntity('orgdmn_0000005', { ...options, organizationId: String(domain.organization_id) }),
     ).toMatchObject({ status: 'applied', kind: 'organization_domain' });
     for (const t of types.filter((x) => x.kind !== 'waitlist_entry')) {
-      const rows = await localRows(database, t);
+      const rows = await localRows(database, fake, t);
       expect(rows).toEqual(expectedRows(fake, t).filter((r) => rows.some((l) => l.id === r.id)));
       expect(rows).toHaveLength(1);
     }
