@@ -29,11 +29,17 @@ export {
 export { type ReconcileEnv, reconcileEnv, reconcileEnvKeys } from './backfill/reconcile-env.js';
 export type { Refusal } from './backfill/reconcile-guard.js';
 export {
+  domainsSource,
+  invitationsSource,
   membershipsSource,
   organizationsSource,
+  permissionsSource,
+  rolesSource,
   type Source,
+  type SourceName,
   sources,
   usersSource,
+  waitlistSource,
 } from './backfill/sources.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isTransientError, jobError } from './classify-error.js';

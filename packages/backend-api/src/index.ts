@@ -9,6 +9,7 @@ export type { Json } from './json.js';
 export {
   idPrefixes,
   kindOfId,
+  type SyncableKind,
   type SyncEntityOptions,
   type SyncEntityResult,
   syncEntity,

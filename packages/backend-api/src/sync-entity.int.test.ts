@@ -35,6 +35,12 @@ describe('syncEntity', () => {
     expect(kindOfId('user_2abc')).toBe('user');
     expect(kindOfId('org_2abc')).toBe('organization');
     expect(kindOfId('orgmem_2abc')).toBe('organization_membership');
+    expect(kindOfId('orginv_2abc')).toBe('organization_invitation');
+    expect(kindOfId('orgdmn_2abc')).toBe('organization_domain');
+    expect(kindOfId('role_2abc')).toBe('role');
+    expect(kindOfId('perm_2abc')).toBe('permission');
+    // No get-by-id for waitlist entries: not syncable one by one.
+    expect(kindOfId('wle_2abc')).toBeUndefined();
     expect(kindOfId('sess_2abc')).toBeUndefined();
   });
 

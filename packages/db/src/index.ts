@@ -34,7 +34,12 @@ export {
   readInstanceBinding,
   recordInstanceBinding,
 } from './reconcile/instance-binding.js';
-export { type LocalRow, readLocalRows, readMembershipKeys } from './reconcile/local-rows.js';
+export {
+  type LocalRow,
+  readLocalRows,
+  readMembershipKeys,
+  readOrganizationOf,
+} from './reconcile/local-rows.js';
 export {
   mayPruneAuditLog,
   type PrunedCounts,
@@ -58,8 +63,16 @@ export { type ChangeOp, type ChangeTable, changeOps, changeTable } from './table
 export { type DriftKind, driftKinds } from './tables/drift-report.table.js';
 export { type EntityTableName, entityTables } from './tables/entity-tables.js';
 export { type OrganizationTable, organizationTable } from './tables/organization.table.js';
+export { domainTable, type OrganizationDomainTable } from './tables/organization-domain.table.js';
+export {
+  invitationTable,
+  type OrganizationInvitationTable,
+} from './tables/organization-invitation.table.js';
 export { membershipTable, type OrganizationMembershipTable } from './tables/organization-membership.table.js';
+export { type PermissionTable, permissionTable } from './tables/permission.table.js';
+export { type RoleTable, roleTable } from './tables/role.table.js';
 export type { SyncStateTable } from './tables/sync-state.table.js';
 export { type UserTable, userTable } from './tables/user.table.js';
+export { type WaitlistEntryTable, waitlistEntryTable } from './tables/waitlist-entry.table.js';
 export type { InboxOutcome, WebhookEventTable } from './tables/webhook-event.table.js';
 export { type LiveViewName, liveViews } from './views/live.view.js';

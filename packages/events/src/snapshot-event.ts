@@ -8,12 +8,19 @@ export const snapshotTypes = {
   user: 'user.updated',
   organization: 'organization.updated',
   organization_membership: 'organizationMembership.updated',
+  /** Invitations have no `.updated` event; every action carries the same object, and `created` is one of them. */
+  organization_invitation: 'organizationInvitation.created',
+  organization_domain: 'organizationDomain.updated',
+  role: 'role.updated',
+  permission: 'permission.updated',
+  waitlist_entry: 'waitlistEntry.updated',
 } as const;
 
 export type SnapshotKind = keyof typeof snapshotTypes;
 
 /**
- * Reads an object from Clerk's Backend API (a user, organization or membership, in the same JSON shape
+ * Reads an object from Clerk's Backend API (a user, organization, membership, invitation, domain, role,
+ * permission or waitlist entry, in the same JSON shape
  * webhooks carry) as if it were an `*.updated` event at its own `updated_at`, so a backfill goes
  * through the same validation and version guards as webhooks, including the refusal of an
  * `updated_at` too far ahead of `clock.now` (by default `Date.now()` and one day). Throws `InvalidEventError`.

@@ -6,7 +6,13 @@ export {
   makeEvent,
   type SyncedKind,
 } from './event-factory.js';
-export { FakeClerk, type FakeClerkOptions, type RecordedRequest } from './fake-clerk/fake-clerk.js';
+export { type CatalogEntity, type CatalogKind, catalogObject } from './fake-clerk/catalog-object.js';
+export {
+  FakeClerk,
+  type FakeClerkOptions,
+  type RecordedRequest,
+  type SeedCounts,
+} from './fake-clerk/fake-clerk.js';
 export { CLERK_RATE_LIMITS, type RateLimit, TokenBucket } from './fake-clerk/token-bucket.js';
 export { OTHER_SIGNING_SECRET, svixHeaders, TEST_SIGNING_SECRET } from './sign.js';
 export {

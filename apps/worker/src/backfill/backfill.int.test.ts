@@ -63,6 +63,12 @@ describe('pnpm backfill', () => {
       ['users', 10_000, 10_000, true],
       ['organizations', 500, 500, true],
       ['memberships', 5_000, 5_000, true],
+      // The other types walk their (here empty) listings too, one request each.
+      ['invitations', 0, 0, true],
+      ['domains', 0, 0, true],
+      ['roles', 0, 0, true],
+      ['permissions', 0, 0, true],
+      ['waitlist_entries', 0, 0, true],
     ]);
     expect(await count(database, 'users')).toBe(10_000);
     expect(await count(database, 'organizations')).toBe(500);
@@ -165,15 +171,25 @@ describe('pnpm backfill', () => {
       ['users', 2_000, 3_000, true],
       ['organizations', 0, 20, true],
       ['memberships', 0, 40, true],
+      ['invitations', 0, 0, true],
+      ['domains', 0, 0, true],
+      ['roles', 0, 0, true],
+      ['permissions', 0, 0, true],
+      ['waitlist_entries', 0, 0, true],
     ]);
     // 6 pages for the remaining 3,000 users (the last one short), not 11 for all of them.
     expect(fake.requestsTo('/v1/users').length - userPagesBefore).toBe(7);
     expect(await count(database, 'users')).toBe(5_000);
     const state = await database.db.selectFrom('sync_state').selectAll().orderBy('object_type').execute();
     expect(state.map((s) => [s.object_type, s.done, s.seen])).toEqual([
+      ['domains', true, 0],
+      ['invitations', true, 0],
       ['memberships', true, 40],
       ['organizations', true, 20],
+      ['permissions', true, 0],
+      ['roles', true, 0],
       ['users', true, 5_000],
+      ['waitlist_entries', true, 0],
     ]);
   });
 

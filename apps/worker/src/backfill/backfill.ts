@@ -57,7 +57,8 @@ export interface BackfillSummary {
 }
 
 /**
- * Copies users, organizations and memberships from Clerk's Backend API into Postgres, through the
+ * Copies every type in `sources` (users, organizations, memberships, organization invitations and
+ * domains, roles, permissions, waitlist entries) from Clerk's Backend API into Postgres, through the
  * same version guards as webhooks: a row that a webhook already made newer is left alone, and a
  * re-run changes nothing. Each page is written in one transaction together with the checkpoint in
  * `sync_state`, so an interrupted run resumes at the next page. While one page is written, the next

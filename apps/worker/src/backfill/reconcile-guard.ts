@@ -7,7 +7,7 @@ import {
   recordInstanceBinding,
 } from '@clerk-sync/db';
 import { isGone } from './gone-check.js';
-import type { Source } from './sources.js';
+import type { SourceName } from './sources.js';
 
 /** Why a reconcile stopped before changing anything. */
 export interface Refusal {
@@ -29,7 +29,7 @@ export interface KeyCheck {
 export const MAX_SAMPLE_MISSING_SHARE = 0.5;
 
 /** The rows of each type, by id, as `readLocalRows` reads them. */
-export type LocalRows = ReadonlyMap<Source['name'], Map<string, LocalRow>>;
+export type LocalRows = ReadonlyMap<SourceName, Map<string, LocalRow>>;
 
 /**
  * Proves that the key belongs to the instance of the local rows before anything is compared: the

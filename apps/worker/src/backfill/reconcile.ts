@@ -4,23 +4,28 @@ import {
   type ClerkDatabase,
   type ClerkInstance,
   type DriftCount,
+  domainTable,
   type EntityChange,
   entityChangeFor,
+  invitationTable,
   type LocalRow,
   membershipTable,
   organizationTable,
   type PrivacyOptions,
+  permissionTable,
   readLocalRows,
+  roleTable,
   saveDriftReport,
   tombstone,
   userTable,
+  waitlistEntryTable,
 } from '@clerk-sync/db';
 import { InvalidEventError, snapshotEvent, toMillis } from '@clerk-sync/events';
 import { isGone } from './gone-check.js';
 import { type Progress, silentProgress } from './progress.js';
 import { RECONCILE_DEFAULTS } from './reconcile-env.js';
 import { checkKey, type KeyCheck, type LocalRows, type Refusal, tooManyGone } from './reconcile-guard.js';
-import { sources as allSources, type Json, type Position, type Source } from './sources.js';
+import { sources as allSources, type Json, type Position, type Source, type SourceName } from './sources.js';
 
 export interface ReconcileOptions {
   db: ClerkDatabase['db'];
@@ -78,7 +83,17 @@ export class ReconcileRefusedError extends Error {
   }
 }
 
-const tables = { users: userTable, organizations: organizationTable, memberships: membershipTable } as const;
+/** The table each source's rows live in. */
+const tables = {
+  users: userTable,
+  organizations: organizationTable,
+  memberships: membershipTable,
+  invitations: invitationTable,
+  domains: domainTable,
+  roles: roleTable,
+  permissions: permissionTable,
+  waitlist_entries: waitlistEntryTable,
+} as const satisfies Record<SourceName, unknown>;
 
 /** As {@link reconcile}, resolving with the drift per type; a refusal rejects with `ReconcileRefusedError`. */
 export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift[]> {
@@ -90,7 +105,8 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
 /**
  * Compares the local copy with a full listing from Clerk and reports the drift; with `apply`, it
  * upserts what is missing or older (through the version guards) and tombstones rows Clerk no longer has.
- * A row is only called gone after Clerk answers 404 for it by id, so objects created during the run,
+ * A row is only called gone after Clerk answers 404 for it by id, or after a fresh listing of its
+ * parent confirms it absent (see {@link isGone}), so objects created during the run,
  * or skipped by offset paging while others were deleted, are never tombstoned by mistake. Before any
  * of that, {@link checkKey} proves the key belongs to this copy's instance; and `apply` refuses, unless
  * `force`, when a type has more gone rows than `maxGoneShare` allows. Stores the drift counts for the
@@ -99,7 +115,7 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const progress = options.progress ?? silentProgress;
   const sources = options.sources ?? allSources;
-  const local: Map<Source['name'], Map<string, LocalRow>> = new Map();
+  const local: Map<SourceName, Map<string, LocalRow>> = new Map();
   for (const source of sources) local.set(source.name, await readLocalRows(options.db, tables[source.name]));
   const key = await checkKey(
     options.db,

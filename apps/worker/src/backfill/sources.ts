@@ -16,11 +16,22 @@ export interface Page {
   total?: number;
 }
 
+/** The types a backfill walks, in order: parents before the objects that name them. */
+export type SourceName =
+  | 'users'
+  | 'organizations'
+  | 'memberships'
+  | 'invitations'
+  | 'domains'
+  | 'roles'
+  | 'permissions'
+  | 'waitlist_entries';
+
 /** One object type the Backend API lists, and how to page through all of it. */
 export interface Source {
   kind: SnapshotKind;
   /** Name in `sync_state`, logs and the progress display. */
-  name: 'users' | 'organizations' | 'memberships';
+  name: SourceName;
   /** Total count, when it costs a request of its own (users); otherwise read from the first page. */
   total?(api: ClerkApi): Promise<number>;
   page(api: ClerkApi, at: Position, limit: number): Promise<Page>;
@@ -75,4 +86,34 @@ export const membershipsSource = offsetSource(
   '/v1/organization_memberships',
 );
 
-export const sources: readonly Source[] = [usersSource, organizationsSource, membershipsSource];
+/**
+ * Organization invitations of every organization, in one instance-wide walk. Every status is listed
+ * (no `status` filter), so accepted and revoked invitations are copied too. Not `GET /v1/invitations`:
+ * that lists instance invitations (sign-up invitations), a different object with no table here.
+ */
+export const invitationsSource = offsetSource(
+  'organization_invitation',
+  'invitations',
+  '/v1/organization_invitations',
+);
+
+/** Every organization's domains, in one instance-wide walk. */
+export const domainsSource = offsetSource('organization_domain', 'domains', '/v1/organization_domains');
+
+/** The instance's organization roles, each with the permissions it grants. */
+export const rolesSource = offsetSource('role', 'roles', '/v1/organization_roles');
+
+export const permissionsSource = offsetSource('permission', 'permissions', '/v1/organization_permissions');
+
+export const waitlistSource = offsetSource('waitlist_entry', 'waitlist_entries', '/v1/waitlist_entries');
+
+export const sources: readonly Source[] = [
+  usersSource,
+  organizationsSource,
+  membershipsSource,
+  invitationsSource,
+  domainsSource,
+  rolesSource,
+  permissionsSource,
+  waitlistSource,
+];

@@ -1,6 +1,6 @@
 import { type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { sql, testDatabaseUrl, uniqueSchema } from '@clerk-sync/db/testing';
-import { clerkObject, FakeClerk } from '@clerk-sync/testkit';
+import { catalogObject, clerkObject, FakeClerk } from '@clerk-sync/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClerkSync } from '../../test/run-clerk-sync.js';
 
@@ -152,13 +152,39 @@ describe('clerk-sync sync <id>', () => {
     expect(await tombstoned()).not.toContain(id(30));
   });
 
-  it('exits 2 for a missing id, an unknown prefix or a bad --kind', async () => {
-    const [none, prefix, kind] = await Promise.all([
+  it('syncs a role by its prefix, and an invitation through the organization named', async () => {
+    own.putOrganization(clerkObject({ kind: 'organization', id: 'org_cli_inv', createdAt: T0 }, T0 + 1));
+    own.put(catalogObject({ kind: 'role', id: 'role_cli', createdAt: T0 }, T0 + 7));
+    const invitation = {
+      kind: 'organization_invitation',
+      id: 'orginv_cli',
+      createdAt: T0,
+      organizationId: 'org_cli_inv',
+    } as const;
+    own.put(catalogObject(invitation, T0 + 9));
+    const role = await runClerkSync(['sync', 'role_cli'], envFor(own));
+    expect(role.stdout).toBe(`role role_cli: written (version ${T0 + 7})\n`);
+    const unnamed = await runClerkSync(['sync', 'orginv_cli'], envFor(own));
+    expect(unnamed.code).toBe(5);
+    expect(unnamed.stderr).toContain('name its organization');
+    const named = await runClerkSync(['sync', 'orginv_cli', '--organization', 'org_cli_inv'], envFor(own));
+    expect(named.code).toBe(0);
+    expect(named.stdout).toBe(`organization_invitation orginv_cli: written (version ${T0 + 9})\n`);
+    const rows = await database.db
+      .selectFrom('organization_invitations')
+      .select(['id', 'organization_id', 'version'])
+      .execute();
+    expect(rows).toEqual([{ id: 'orginv_cli', organization_id: 'org_cli_inv', version: T0 + 9 }]);
+  });
+
+  it('exits 2 for a missing id, an unknown prefix, a waitlist entry or a bad --kind', async () => {
+    const [none, prefix, kind, waitlist] = await Promise.all([
       runClerkSync(['sync'], envFor(own)),
       runClerkSync(['sync', 'sess_123'], envFor(own)),
       runClerkSync(['sync', 'x_1', '--kind', 'session'], envFor(own)),
+      runClerkSync(['sync', 'wle_123'], envFor(own)),
     ]);
-    for (const run of [none, prefix, kind]) {
+    for (const run of [none, prefix, kind, waitlist]) {
       expect(run.code).toBe(2);
       expect(run.stderr).toContain('usage: clerk-sync sync');
     }

@@ -1,10 +1,15 @@
-import { idPrefixes, kindOfId, type SyncEntityResult, syncEntity } from '@clerk-sync/backend-api';
-import type { SnapshotKind } from '@clerk-sync/events';
+import {
+  idPrefixes,
+  kindOfId,
+  type SyncableKind,
+  type SyncEntityResult,
+  syncEntity,
+} from '@clerk-sync/backend-api';
 import { openClerkSession } from './clerk-session.js';
 import { type Command, EXIT, parseCommandLine, UsageError } from './command.js';
 import { safe } from './safe-text.js';
 
-const kinds = Object.values(idPrefixes) as SnapshotKind[];
+const kinds = Object.values(idPrefixes) as SyncableKind[];
 
 const usage = `usage: clerk-sync sync <id> [--kind <kind>] [--organization <org_id>]
 
@@ -14,15 +19,18 @@ prefix (${Object.entries(idPrefixes)
   .map(([p, k]) => `${p}… ${k}`)
   .join(', ')}).
   --kind <kind>              ${kinds.join(', ')}, for an id without a known prefix
-  --organization <org_id>    for a membership that is not in the local copy yet: where to look for it
-Clerk has no get-by-id for memberships; they are found in their organization's list.
+  --organization <org_id>    for a membership, invitation or domain that is not in the local copy
+                             yet: the organization to look for it in
+Clerk has no get-by-id for memberships and domains; they are found in their organization's list.
+Waitlist entries cannot be synced one by one (no get-by-id); run \`clerk-sync backfill\`.
 A 404 writes nothing (not even a tombstone): run \`clerk-sync reconcile\` to confirm deletions.
 Needs CLERK_SECRET_KEY, like backfill. Exits 0 when written or already newer here, 5 when Clerk has
 no such object, 1 when Clerk's answer is invalid or the request failed.`;
 
 export const syncCommand: Command = {
   name: 'sync',
-  summary: 'fetch one user, organization or membership from Clerk and apply it',
+  summary:
+    'fetch one user, organization, membership, invitation, domain, role or permission from Clerk and apply it',
   usage,
   async run(args, environment) {
     const { values, positionals } = parseCommandLine(args, {
@@ -52,14 +60,14 @@ export const syncCommand: Command = {
 };
 
 /** The one id and its kind, from `--kind` or the prefix; anything else is a usage error. */
-function readTarget(positionals: string[], kindFlag: string | undefined): { id: string; kind: SnapshotKind } {
+function readTarget(positionals: string[], kindFlag: string | undefined): { id: string; kind: SyncableKind } {
   const [id, ...extra] = positionals;
   if (id === undefined || id === '') throw new UsageError('name the id of the object to sync');
   if (extra.length > 0) throw new UsageError(`one id at a time (also got ${extra.length} more)`);
-  if (kindFlag !== undefined && !kinds.includes(kindFlag as SnapshotKind)) {
+  if (kindFlag !== undefined && !kinds.includes(kindFlag as SyncableKind)) {
     throw new UsageError(`--kind: expected one of ${kinds.join(', ')}`);
   }
-  const kind = (kindFlag as SnapshotKind | undefined) ?? kindOfId(id);
+  const kind = (kindFlag as SyncableKind | undefined) ?? kindOfId(id);
   if (!kind) throw new UsageError(`cannot tell the kind of ${id} from its prefix; pass --kind`);
   return { id, kind };
 }

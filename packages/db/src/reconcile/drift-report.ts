@@ -4,7 +4,7 @@ import type { DriftKind } from '../tables/drift-report.table.js';
 
 /** One count of the last reconcile's drift. */
 export interface DriftCount {
-  /** `users`, `organizations` or `memberships`. */
+  /** A backfill source's name: `users`, `organizations`, `memberships`, `invitations`, `domains`, `roles`, … */
   entity: string;
   kind: DriftKind;
   rows: number;

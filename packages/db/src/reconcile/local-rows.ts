@@ -8,7 +8,7 @@ export interface LocalRow {
   version: number;
   /** Tombstoned here: reported, never revived. */
   deleted: boolean;
-  /** For tables with an `organization_id` (memberships): where to ask Clerk whether it is gone. */
+  /** For tables with an `organization_id` (memberships, invitations, domains): where to ask Clerk whether it is gone. */
   organizationId: string | null;
 }
 
@@ -44,4 +44,14 @@ export async function readMembershipKeys(
     .where('id', '=', id)
     .executeTakeFirst();
   return row && { organizationId: row.organization_id, userId: row.user_id };
+}
+
+/** The organization a local invitation or domain belongs to, if the row exists and names one. */
+export async function readOrganizationOf(
+  db: Kysely<Database> | Transaction<Database>,
+  table: 'organization_invitations' | 'organization_domains',
+  id: string,
+): Promise<string | null> {
+  const row = await db.selectFrom(table).select('organization_id').where('id', '=', id).executeTakeFirst();
+  return row?.organization_id ?? null;
 }

@@ -1,5 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { clerkObject, type FactoryEntity } from '../event-factory.js';
+import { type CatalogKind, catalogObject } from './catalog-object.js';
+import { type Catalog, catalogAnswer } from './catalog-routes.js';
 import { CLERK_RATE_LIMITS, type RateLimit, TokenBucket } from './token-bucket.js';
 
 type Json = Record<string, unknown>;
@@ -55,7 +57,9 @@ const USER_ORDERS = [
  * - `GET /v1/organization_memberships` — instance-wide, `{ data, total_count }`;
  * - `GET /v1/users/{id}`, `GET /v1/organizations/{id}` — one object, or 404;
  * - `GET /v1/organizations/{id}/memberships` — newest first, `user_id` filter (repeatable, `+`/`-` prefixes);
- * - `GET /v1/instance` — `{ object: "instance", id, environment_type, allowed_origins, workspace_id }`.
+ * - `GET /v1/instance` — `{ object: "instance", id, environment_type, allowed_origins, workspace_id }`;
+ * - organization invitations and domains, roles, permissions and waitlist entries: their listings
+ *   (instance-wide and per organization) and gets by id, as `catalogAnswer` describes.
  * It checks the bearer key, answers `content-type: application/json`, enforces a token-bucket rate
  * limit with `429` and `Retry-After`, and can inject 5xx faults, throttling and latency.
  */
@@ -72,6 +76,7 @@ export class FakeClerk {
   #users = new Map<string, Json>();
   #organizations = new Map<string, Json>();
   #memberships = new Map<string, Json>();
+  #catalog: Catalog = new Map();
   #sorted = new Map<string, Listed>();
   url = '';
 
@@ -104,12 +109,11 @@ export class FakeClerk {
 
   /**
    * Deterministic data: user i is `user_<i>` created at `base + i s`, organization j is `org_<j>`, and
-   * membership k joins user `k mod users` to organization `k mod organizations`.
+   * membership k joins user `k mod users` to organization `k mod organizations`. Invitations and
+   * domains (`orginv_<k>`, `orgdmn_<k>`) belong to organization `k mod organizations`; roles,
+   * permissions and waitlist entries are `role_<k>`, `perm_<k>` and `wle_<k>`.
    */
-  seed(
-    counts: { users?: number; organizations?: number; memberships?: number },
-    base = 1_700_000_000_000,
-  ): void {
+  seed(counts: SeedCounts, base = 1_700_000_000_000): void {
     const pad = (n: number) => String(n).padStart(7, '0');
     for (let i = 0; i < (counts.users ?? 0); i++) {
       const entity: FactoryEntity = { kind: 'user', id: `user_${pad(i)}`, createdAt: base + i * 1000 };
@@ -131,6 +135,54 @@ export class FakeClerk {
       };
       this.putMembership(clerkObject(entity, entity.createdAt + 10));
     }
+    this.#seedCatalog(counts, base);
+  }
+
+  #seedCatalog(counts: SeedCounts, base: number): void {
+    const pad = (n: number) => String(n).padStart(7, '0');
+    const orgs = counts.organizations ?? 0;
+    const kinds = [
+      ['organization_invitation', 'orginv', counts.invitations, true],
+      ['organization_domain', 'orgdmn', counts.domains, true],
+      ['role', 'role', counts.roles, false],
+      ['permission', 'perm', counts.permissions, false],
+      ['waitlist_entry', 'wle', counts.waitlistEntries, false],
+    ] as const;
+    for (const [kind, prefix, count, inOrganization] of kinds) {
+      if (inOrganization && orgs === 0) continue;
+      for (let k = 0; k < (count ?? 0); k++) {
+        const createdAt = base + k * 1000;
+        const organizationId = inOrganization ? `org_${pad(k % orgs)}` : undefined;
+        const entity = { kind, id: `${prefix}_${pad(k)}`, createdAt, organizationId };
+        this.put(catalogObject(entity, createdAt + 20));
+      }
+    }
+  }
+
+  /** Adds or replaces an invitation, domain, role, permission or waitlist entry (by its `object`). */
+  put(object: Json): void {
+    const kind = catalogKind(object.object);
+    let objects = this.#catalog.get(kind);
+    if (!objects) {
+      objects = new Map();
+      this.#catalog.set(kind, objects);
+    }
+    objects.set(String(object.id), object);
+  }
+
+  /** Deletes without any webhook, as when deliveries were lost. */
+  remove(kind: CatalogKind, id: string): void {
+    this.#catalog.get(kind)?.delete(id);
+  }
+
+  /** An invitation, domain, role, permission or waitlist entry as the fake holds it. */
+  object(kind: CatalogKind, id: string): Json | undefined {
+    return this.#catalog.get(kind)?.get(id);
+  }
+
+  /** Every object of `kind` the fake holds. */
+  objects(kind: CatalogKind): Json[] {
+    return [...(this.#catalog.get(kind)?.values() ?? [])];
   }
 
   putUser(user: Json): void {
@@ -220,6 +272,8 @@ export class FakeClerk {
 
     const paging = readPaging(url.searchParams);
     if ('error' in paging) return this.#send(req, res, 422, errors('form_param_value_invalid', paging.error));
+    const answer = catalogAnswer(url, paging, this.#catalog, (id) => this.#organizations.has(id));
+    if (answer) return this.#send(req, res, answer.status, answer.body);
     switch (url.pathname) {
       case '/v1/users':
         return this.#listUsers(req, res, url.searchParams, paging);
@@ -368,6 +422,31 @@ export class FakeClerk {
 interface Paging {
   limit: number;
   offset: number;
+}
+
+export interface SeedCounts {
+  users?: number;
+  organizations?: number;
+  memberships?: number;
+  invitations?: number;
+  domains?: number;
+  roles?: number;
+  permissions?: number;
+  waitlistEntries?: number;
+}
+
+const catalogKinds: readonly CatalogKind[] = [
+  'organization_invitation',
+  'organization_domain',
+  'role',
+  'permission',
+  'waitlist_entry',
+];
+
+function catalogKind(object: unknown): CatalogKind {
+  const kind = catalogKinds.find((k) => k === object);
+  if (!kind) throw new Error(`put: not an object the fake keeps apart: ${String(object)}`);
+  return kind;
 }
 
 function readPaging(query: URLSearchParams): Paging | { error: string } {
