@@ -180,6 +180,8 @@ describe('ensureUser and ensureOrganization', () => {
     try {
       held.putUser(clerkObject(user('user_race'), T0 + 100));
       const ensured = clientOf(held).ensureUser('user_race');
+      // The webhook lands only once the client has read the copy, found nothing and asked Clerk.
+      await expect.poll(() => held.arrivals.includes('/v1/users/user_race'), { timeout: 5000 }).toBe(true);
       await deliver(user('user_race'), 'updated', T0 + 500);
       const appliedAt = Date.now();
       const row = await ensured;

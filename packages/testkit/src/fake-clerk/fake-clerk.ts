@@ -68,6 +68,8 @@ export class FakeClerk {
   readonly instanceId: string;
   readonly environmentType: 'production' | 'development';
   readonly requests: RecordedRequest[] = [];
+  /** Paths of requests as they arrive, before `latencyMs` and the answer (`requests` records answers). */
+  readonly arrivals: string[] = [];
   latencyMs: number;
   #bucket: TokenBucket | null;
   #server: Server | undefined;
@@ -252,6 +254,7 @@ export class FakeClerk {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<true> {
+    this.arrivals.push(new URL(req.url ?? '/', 'http://fake').pathname);
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
     const url = new URL(req.url ?? '/', 'http://fake');
     if (req.headers.authorization !== `Bearer ${this.secretKey}`) {
