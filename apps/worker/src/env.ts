@@ -22,8 +22,14 @@ const workerSettings = z.object({
   BATCH_MAX: envInt(200, 1),
   BATCH_WAIT_MS: envInt(10, 0),
   WORKER_MAX_STALLED: envInt(5, 1),
-  WORKER_LOCK_MS: envInt(30_000, 500),
-  WORKER_STALLED_INTERVAL_MS: envInt(30_000, 500),
+  /**
+   * A job's lock, renewed every half of it while the job runs. With the stalled check every
+   * `WORKER_STALLED_INTERVAL_MS`, a killed worker's jobs run again within lock + interval (11 s by
+   * default). A worker whose event loop is blocked for more than half the lock can lose a job to
+   * another worker, which applies it again: harmless (inbox, guards), counted as a stalled job.
+   */
+  WORKER_LOCK_MS: envInt(8000, 500),
+  WORKER_STALLED_INTERVAL_MS: envInt(3000, 500),
   WORKER_SHUTDOWN_TIMEOUT_MS: envInt(20_000, 0),
   DEAD_LETTER_SWEEP_MS: envInt(30_000, 100),
   /**

@@ -12,4 +12,14 @@ describe('worker dead-letter metrics', () => {
     expect(text).toContain(`\n${metricNames.deadLettersHeld} 2\n`);
     expect(text).toContain(`\n${metricNames.deadLettersExpired} 5\n`);
   });
+
+  describe('worker stalled-job metric', () => {
+    it('counts each job moved back to wait by a stalled check', async () => {
+      const metrics = createWorkerMetrics();
+      expect(await metrics.registry.metrics()).toContain(`\n${metricNames.stalled} 0\n`);
+      metrics.onStalled();
+      metrics.onStalled();
+      expect(await metrics.registry.metrics()).toContain(`\n${metricNames.stalled} 2\n`);
+    });
+  });
 });

@@ -20,6 +20,8 @@ export interface WorkerMetrics {
   registry: Registry;
   onBatch(report: BatchReport): void;
   onRetry(): void;
+  /** A job whose lock had expired was moved back to wait by this worker's stalled check. */
+  onStalled(): void;
   onDeadLetter(): void;
   /** After each dead-letter sweep: letters still held, and letters just deleted for age. */
   onDeadLetterSweep(held: number, expired: number): void;
@@ -50,6 +52,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerM
     registry,
     onBatch: (report) => observeBatch(apply, report),
     onRetry: () => failures.retries.inc(),
+    onStalled: () => failures.stalled.inc(),
     onDeadLetter: () => failures.dead.inc(),
     onDeadLetterSweep(count, removed) {
       failures.held.set(count);
@@ -94,11 +97,16 @@ function applyInstruments(registry: Registry) {
   return { events, duration, size, lag, queueLag };
 }
 
-/** Retries and dead letters: moved, held and expired. */
+/** Retries, stalled jobs and dead letters: moved, held and expired. */
 function failureInstruments(registry: Registry) {
   const retries = new Counter({
     name: metricNames.retries,
     help: 'Failed attempts that will be retried.',
+    registers: [registry],
+  });
+  const stalled = new Counter({
+    name: metricNames.stalled,
+    help: 'Jobs whose lock expired before they finished (worker killed, or its event loop blocked past the lock), moved back to wait by a stalled check; each runs again.',
     registers: [registry],
   });
   const dead = new Counter({
@@ -116,7 +124,7 @@ function failureInstruments(registry: Registry) {
     help: 'Dead letters deleted unreplayed because they outlived DEAD_LETTER_TTL_MS.',
     registers: [registry],
   });
-  return { retries, dead, held, expired };
+  return { retries, stalled, dead, held, expired };
 }
 
 function observeBatch(m: ReturnType<typeof applyInstruments>, report: BatchReport): void {

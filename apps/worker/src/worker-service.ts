@@ -122,8 +122,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   });
   const worker = createWorker(env, connection, processor);
   shutdown.add('worker', () => worker.close());
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
-  worker.on('failed', failurePolicy({ deadLetters, metrics, logger }));
+  listenToWorker(worker, { deadLetters, metrics, logger });
   const stopSweep = await startDeadLetterSweep({
     deadLetters,
     metrics,
@@ -172,6 +171,24 @@ function startErasurePurge(parts: ConsumerParts, queues: EventQueues): ErasurePu
   const stop = purger.sweep(() => readRecentErasures(database.db, erasedSince()), env.retention.sweepMs);
   shutdown.add('erasure re-purge', stop);
   return purger;
+}
+
+/**
+ * Errors are logged; failed jobs go through the failure policy; a job that this worker's stalled check
+ * found without a lock (its worker died, or was blocked past `WORKER_LOCK_MS`) is counted and logged
+ * by its svix-id, as it is about to run again.
+ */
+function listenToWorker(
+  worker: Worker,
+  deps: { deadLetters: DeadLetters; metrics: WorkerMetrics; logger: Logger },
+): void {
+  const { metrics, logger } = deps;
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('failed', failurePolicy(deps));
+  worker.on('stalled', (jobId) => {
+    metrics.onStalled();
+    logger.warn({ jobId }, 'job stalled: its lock expired, running it again');
+  });
 }
 
 /** The BullMQ Worker, not yet running: the caller attaches its listeners first. */

@@ -1,7 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +10,8 @@ import { openQueues, replayDeadLetters } from '@clerk-sync/queue';
 import { deliverLikeSvix, generateHistory, TcpProxy, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
+import { freePort } from './free-port.js';
+import { oracleDiff } from './oracle-diff.js';
 import { Supervised } from './supervisor.js';
 
 /**
@@ -23,14 +24,6 @@ import { Supervised } from './supervisor.js';
 const ingestMain = fileURLToPath(new URL('../../ingest/dist/main.js', import.meta.url));
 const workerMain = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === 'object' && address ? address.port : 0;
-}
 
 async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -250,37 +243,7 @@ describe('chaos', () => {
         );
 
         // Verdict 1: the tables equal the oracle.
-        const tables = {
-          user: 'users',
-          organization: 'organizations',
-          organization_membership: 'organization_memberships',
-        };
-        const diffs: string[] = [];
-        for (const [kind, table] of Object.entries(tables)) {
-          const { rows } = await sql<{ id: string; version: number; deleted_at: Date | null }>`
-            SELECT id, version, deleted_at FROM ${sql.table(`${schema}.${table}`)}`.execute(database.db);
-          const actual = new Map(rows.map((r) => [r.id, r]));
-          const expected = history.expected.filter((e) => e.kind === kind);
-          if (rows.length !== expected.length)
-            diffs.push(`${table}: ${rows.length} rows, expected ${expected.length}`);
-          for (const e of expected) {
-            const row = actual.get(e.id);
-            if (!row) diffs.push(`${e.id}: missing`);
-            else if (Number(row.version) !== e.version || (row.deleted_at !== null) !== e.deleted) {
-              diffs.push(
-                `${e.id}: version ${row.version} deleted ${row.deleted_at !== null}, expected ${e.version} ${e.deleted}`,
-              );
-            }
-          }
-        }
-        const live = await sql<{ id: string; first_name: string | null; version: number }>`
-          SELECT id, first_name, version FROM ${sql.table(`${schema}.users`)} WHERE deleted_at IS NULL`.execute(
-          database.db,
-        );
-        for (const r of live.rows) {
-          if (r.first_name !== `First ${r.version}`)
-            diffs.push(`${r.id}: first_name ${r.first_name} at version ${r.version}`);
-        }
+        const diffs = await oracleDiff(database, schema, history.expected);
 
         // Verdict 2: every good svix-id exactly once; no forgery anywhere.
         const inbox = await sql<{

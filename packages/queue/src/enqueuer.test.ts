@@ -4,6 +4,7 @@ import type { JobsOptions } from 'bullmq';
 import { ReplyError } from 'ioredis';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
+  ENQUEUE_CLAIM_MS,
   EnqueueRejectedError,
   Enqueuer,
   type EnqueuerOptions,
@@ -52,14 +53,30 @@ class FakeQueue implements JobQueue {
 
 /**
  * The producer connection: `EXISTS` answers from the fake queue's jobs as they are when the command is
- * issued, as Redis does for a command pipelined ahead of the add.
+ * issued, as Redis does for a command pipelined ahead of the add; `SET NX` claims a key in `claims`,
+ * which two connections (two ingest replicas) may share, as they share one Redis.
  */
 class FakeRedis extends EventEmitter implements ProducerConnection {
   status = 'ready';
   readonly existsKeys: string[] = [];
+  readonly setCalls: [string, string, string, number, string][] = [];
 
-  constructor(private readonly queue: FakeQueue) {
+  constructor(
+    private readonly queue: FakeQueue,
+    readonly claims = new Set<string>(),
+  ) {
     super();
+  }
+
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null> {
+    this.setCalls.push([key, value, px, ms, nx]);
+    if (this.claims.has(key)) return Promise.resolve(null);
+    this.claims.add(key);
+    return Promise.resolve('OK');
+  }
+
+  del(key: string): Promise<number> {
+    return Promise.resolve(this.claims.delete(key) ? 1 : 0);
   }
 
   exists(key: string): Promise<number> {
@@ -128,6 +145,48 @@ describe('Enqueuer', () => {
     const { queue, redis, enqueuer } = setup();
     await enqueuer.enqueue(payload('msg_key'));
     expect(redis.existsKeys).toEqual([queue.toKey('msg_key')]);
+  });
+
+  it('claims the svix-id with SET NX and a TTL, under the queue prefix, in the same pipeline', async () => {
+    const { queue, redis, enqueuer } = setup();
+    await enqueuer.enqueue(payload('msg_claim'));
+    expect(redis.setCalls).toEqual([
+      [queue.toKey('enqueue-claim:msg_claim'), '1', 'PX', ENQUEUE_CLAIM_MS, 'NX'],
+    ]);
+  });
+
+  it('answers exactly one enqueued when two replicas race on one svix-id, and both adds are sent', async () => {
+    const queue = new FakeQueue();
+    const shared = new Set<string>();
+    const replicas = [1, 2].map(() => new Enqueuer(queue, new FakeRedis(queue, shared), options));
+    const results = await Promise.all(replicas.map((replica) => replica.enqueue(payload('msg_two'))));
+    expect(results.sort()).toEqual(['duplicate', 'enqueued']);
+    expect(queue.adds).toHaveLength(2);
+    expect(queue.jobs.size).toBe(1);
+  });
+
+  it('gives the claim back when the attempt fails, and keeps a claim it did not win', async () => {
+    const queue = new FakeQueue();
+    const shared = new Set<string>();
+    const [first, second] = [1, 2].map(() => new Enqueuer(queue, new FakeRedis(queue, shared), options));
+    if (!first || !second) throw new Error('two replicas');
+    queue.answers.set('msg_fail', { reject: new ReplyError('READONLY') });
+    await expect(first.enqueue(payload('msg_fail'))).rejects.toBeInstanceOf(EnqueueUnavailableError);
+    await settle();
+    expect(shared.size).toBe(0);
+    expect(await second.enqueue(payload('msg_kept'))).toBe('enqueued');
+    queue.answers.set('msg_kept', { reject: new ReplyError('READONLY') });
+    await expect(first.enqueue(payload('msg_kept'))).rejects.toBeInstanceOf(EnqueueUnavailableError);
+    await settle();
+    expect([...shared]).toEqual([queue.toKey('enqueue-claim:msg_kept')]);
+  });
+
+  it('reports duplicate when the job exists though its claim has expired', async () => {
+    const { queue, redis, enqueuer } = setup();
+    await enqueuer.enqueue(payload('msg_old'));
+    redis.claims.clear();
+    expect(await enqueuer.enqueue(payload('msg_old'))).toBe('duplicate');
+    expect(queue.jobs.size).toBe(1);
   });
 
   it('reports a svix-id Redis already holds as duplicate, and the queue keeps one job', async () => {

@@ -33,6 +33,8 @@ export interface JobQueue {
 export interface ProducerConnection {
   readonly status: string;
   exists(key: string): Promise<number>;
+  set(key: string, value: string, px: 'PX', ms: number, nx: 'NX'): Promise<'OK' | null>;
+  del(key: string): Promise<number>;
   once(event: 'ready', listener: () => void): unknown;
 }
 
@@ -44,9 +46,12 @@ export interface ProducerConnection {
  * resolves only after Redis acknowledged its own job.
  *
  * Duplicates: `jobId = svix-id` makes BullMQ ignore a job whose id exists, which is the real dedupe.
- * To report it, an `EXISTS` on the job's key is sent just ahead of the add, in the same pipeline; a
- * svix-id already being enqueued by this process waits for that attempt. Two deliveries of one id
- * racing on two ingest replicas may both be reported as enqueued, though only one job exists.
+ * To report it, two commands go ahead of the add, in the same pipeline: `SET … NX PX` on a claim key
+ * for the svix-id ({@link ENQUEUE_CLAIM_MS}) and `EXISTS` on the job's key. A delivery is reported as
+ * enqueued only if it won the claim and no job existed; `SET NX` is atomic in Redis, so of two
+ * deliveries of one id racing on two ingest replicas exactly one wins. A svix-id already being
+ * enqueued by this process waits for that attempt; a failed attempt deletes the claim it won. Either way the add is always sent and awaited, so
+ * `duplicate` is only answered once this request's own add was acknowledged: the job exists.
  */
 export class Enqueuer {
   readonly #queue: JobQueue;
@@ -63,9 +68,13 @@ export class Enqueuer {
   enqueue(payload: JobPayload): Promise<EnqueueResult> {
     const running = this.#inFlight.get(payload.svixId);
     if (running) return running.then(() => 'duplicate' as const);
-    const attempt = withTimeout(this.#send(payload), this.#options.timeoutMs).finally(() =>
-      this.#inFlight.delete(payload.svixId),
-    );
+    const claim: Claim = { won: false };
+    const attempt = withTimeout(this.#send(payload, claim), this.#options.timeoutMs)
+      .catch((error: unknown) => {
+        if (claim.won) this.#release(payload.svixId);
+        throw error;
+      })
+      .finally(() => this.#inFlight.delete(payload.svixId));
     this.#inFlight.set(payload.svixId, attempt);
     return attempt;
   }
@@ -75,13 +84,27 @@ export class Enqueuer {
     await Promise.allSettled([...this.#inFlight.values()]);
   }
 
-  async #send(payload: JobPayload): Promise<EnqueueResult> {
+  /**
+   * A failed attempt gives its claim back, so that Svix's retry of it is reported as enqueued. If Redis
+   * is away the claim simply expires.
+   */
+  #release(svixId: string): void {
+    this.#redis.del(claimKey(this.#queue, svixId)).catch(() => {});
+  }
+
+  async #send(payload: JobPayload, claim: Claim): Promise<EnqueueResult> {
     try {
       await ready(this.#redis);
+      const claimed = this.#redis
+        .set(claimKey(this.#queue, payload.svixId), '1', 'PX', ENQUEUE_CLAIM_MS, 'NX')
+        .then((answer) => {
+          claim.won = answer === 'OK';
+          return answer;
+        });
       const existed = this.#redis.exists(this.#queue.toKey(payload.svixId));
       const added = this.#queue.add(payload.event.type, payload, jobOptions(payload.svixId, this.#options));
-      const [exists] = await Promise.all([existed, added]);
-      return exists === 1 ? 'duplicate' : 'enqueued';
+      const [answer, exists] = await Promise.all([claimed, existed, added]);
+      return answer === 'OK' && exists === 0 ? 'enqueued' : 'duplicate';
     } catch (error) {
       if (error instanceof EnqueueUnavailableError) throw error;
       if (isRedisFailure(error)) {
@@ -92,6 +115,24 @@ export class Enqueuer {
       });
     }
   }
+}
+
+/** Whether an attempt won the claim on its svix-id, known once Redis answered the `SET NX`. */
+interface Claim {
+  won: boolean;
+}
+
+/**
+ * How long a delivery's claim on its svix-id lives. It only has to outlast the race between replicas
+ * (the add lands within the enqueue timeout); after that the job key itself answers. A redelivery
+ * within the window after the job was removed is reported as duplicate, and its add re-creates the
+ * job as before: the label changes, never whether the job is written.
+ */
+export const ENQUEUE_CLAIM_MS = 60_000;
+
+/** The claim key of a svix-id, under the queue's prefix (so a cluster hash tag in it applies too). */
+function claimKey(queue: Pick<JobQueue, 'toKey'>, svixId: string): string {
+  return queue.toKey(`enqueue-claim:${svixId}`);
 }
 
 /** ioredis's connection-state errors, which are plain `Error`s. */

@@ -32,6 +32,7 @@ export const metricNames = {
   applyDuration: 'clerk_sync_apply_batch_duration_seconds',
   batchSize: 'clerk_sync_apply_batch_size',
   retries: 'clerk_sync_job_retries_total',
+  stalled: 'clerk_sync_jobs_stalled_total',
   deadLettered: 'clerk_sync_dead_lettered_total',
   deadLettersHeld: 'clerk_sync_dead_letters',
   deadLettersExpired: 'clerk_sync_dead_letters_expired_total',

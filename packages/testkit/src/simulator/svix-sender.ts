@@ -13,7 +13,8 @@ export interface SenderStats {
 }
 
 export interface SenderOptions {
-  url: string;
+  /** Where to post; with several (ingest replicas), each attempt goes to one drawn at random. */
+  url: string | readonly string[];
   /** Deliveries in flight at once; with random delays this reorders across and within entities. */
   concurrency: number;
   /** Share of events delivered again (on top of retries). */
@@ -62,11 +63,14 @@ export async function deliverLikeSvix(history: HistoryEvent[], options: SenderOp
     [work[i], work[j]] = [work[j] as (typeof work)[number], work[i] as (typeof work)[number]];
   }
 
+  const urls = typeof options.url === 'string' ? [options.url] : options.url;
+  // One URL draws nothing, so a seed replays the same run as before there could be several.
+  const pickUrl = () => (urls.length === 1 ? urls[0] : urls[Math.floor(rand() * urls.length)]) ?? '';
   const post = async (body: string, headers: Record<string, string>): Promise<number> => {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), options.timeoutMs);
     try {
-      const res = await fetch(options.url, { method: 'POST', body, headers, signal: controller.signal });
+      const res = await fetch(pickUrl(), { method: 'POST', body, headers, signal: controller.signal });
       await res.arrayBuffer();
       return res.status;
     } catch {
