@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { sql, testDatabaseUrl } from '@clerk-sync/db/testing';
-import { isScrubbed } from '@clerk-sync/queue';
+import { isScrubbed, parseRedisClusterNodes } from '@clerk-sync/queue';
 import { generateHistory, LocalRedisCluster, TcpProxy } from '@clerk-sync/testkit';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type Harness, startHarness, waitFor } from '../test/harness.js';
 import { replayCommand } from './cli/replay.js';
+import { connectWorkerRedis } from './worker-redis.js';
 
 /**
  * The pipeline through a real Redis Cluster: three masters started from `redis-server` on loopback,
@@ -96,6 +98,28 @@ describe('the pipeline through a three-master Redis Cluster', () => {
     expect(new Set(owners.map((r) => r.port))).toEqual(new Set(cluster.ports));
     expect(owners.reduce((n, r) => n + (r.to - r.from + 1), 0)).toBe(16_384);
     expect(await cluster.cli(cluster.ports[1] ?? 0, 'CLUSTER', 'INFO')).toContain('cluster_size:3');
+  });
+
+  it('warns at start when any master, not only the one first asked, may evict keys', async () => {
+    const last = cluster.ports[2] ?? 0;
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    const target = { url: clusterUrl, clusterNodes: parseRedisClusterNodes(`127.0.0.1:${cluster.ports[0]}`) };
+    const clean = await connectWorkerRedis(target, logger);
+    clean.disconnect();
+    expect(lines.join('')).not.toContain('maxmemory-policy');
+    await cluster.cli(last, 'CONFIG', 'SET', 'maxmemory-policy', 'allkeys-lru');
+    try {
+      const evicting = await connectWorkerRedis(target, logger);
+      evicting.disconnect();
+      const warning = lines.map((l) => JSON.parse(l)).find((l) => l.level === 40);
+      expect(warning).toMatchObject({
+        policy: 'allkeys-lru',
+        msg: expect.stringContaining('not noeviction'),
+      });
+    } finally {
+      await cluster.cli(last, 'CONFIG', 'SET', 'maxmemory-policy', 'noeviction');
+    }
   });
 
   it('turns a shuffled, duplicated history into in-order rows, each svix-id applied once', async () => {
