@@ -75,6 +75,17 @@ describe('ingest configuration', () => {
     expect(readIngestEnv({ ...base, HTTP_HEADERS_TIMEOUT_MS: '15000' }).HTTP_HEADERS_TIMEOUT_MS).toBe(15_000);
   });
 
+  it('on a Redis Cluster, refuses a queue name without a hash tag, by name', () => {
+    const cluster = { ...base, REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1:7001' };
+    expect(configError(cluster).problems).toEqual([
+      { key: 'QUEUE_NAME', problem: expect.stringContaining('must carry a Redis Cluster hash tag') },
+    ]);
+    expect(readIngestEnv({ ...cluster, QUEUE_NAME: '{clerk}-events' }).REDIS_CLUSTER_NODES).toEqual([
+      { host: '127.0.0.1', port: 7000 },
+      { host: '127.0.0.1', port: 7001 },
+    ]);
+  });
+
   it('lists every variable it reads, the queue and log pieces included, and no database variable', () => {
     const read = new Set<string>();
     const env = new Proxy<Record<string, string | undefined>>(

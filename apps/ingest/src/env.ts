@@ -1,5 +1,5 @@
 import { type EnvSource, emptyAsUnset, envInt, envKeys, parseEnv } from '@clerk-sync/config';
-import { queueEnv } from '@clerk-sync/queue';
+import { queueEnv, refineQueueEnv } from '@clerk-sync/queue';
 import { logEnv } from '@clerk-sync/telemetry';
 import { z } from 'zod';
 import { parseAllowedHosts } from './admin/admin-guard.js';
@@ -70,6 +70,7 @@ const ingestSettings = z.object({
  * `LOG_LEVEL`. Never the database: the edge has no Postgres settings to hold.
  */
 export const ingestEnv = ingestSettings.superRefine((env, ctx) => {
+  refineQueueEnv(env, ctx);
   // Node refuses a headers timeout longer than the request timeout; say so at start, by name.
   if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
     ctx.addIssue({

@@ -1,11 +1,13 @@
 import type { ServerOptions } from 'node:http';
 import {
-  createProducerRedis,
+  connectRedis,
   type DeadLetters,
   Enqueuer,
   type EventQueues,
   openQueues,
   type Queue,
+  type RedisConnection,
+  redisTarget,
   withTimeout,
 } from '@clerk-sync/queue';
 import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
@@ -77,8 +79,8 @@ function httpLimits(env: IngestEnv): HttpLimits {
 function openProducer(
   env: IngestEnv,
   shutdown: Shutdown,
-): { redis: ReturnType<typeof createProducerRedis>; queues: EventQueues; enqueuer: Enqueuer } {
-  const redis = createProducerRedis(env.REDIS_URL);
+): { redis: RedisConnection; queues: EventQueues; enqueuer: Enqueuer } {
+  const redis = connectRedis({ ...redisTarget(env), role: 'producer' });
   shutdown.add('redis', () => redis.disconnect());
   const queues = openQueues(env.QUEUE_NAME, redis);
   // Closing a queue whose Redis never answered would wait for it; bound it.

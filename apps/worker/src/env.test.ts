@@ -83,6 +83,14 @@ describe('worker configuration', () => {
     expect(message).not.toContain('db-s3cret');
   });
 
+  it('on a Redis Cluster, refuses a queue name without a hash tag, in its ConfigError', () => {
+    expect(() => readWorkerEnv({ REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, 'clerk-sync replay')).toThrow(
+      /^invalid clerk-sync replay configuration:[\s\S]*QUEUE_NAME[\s\S]*hash tag/,
+    );
+    const env = readWorkerEnv({ REDIS_CLUSTER_NODES: '127.0.0.1:7000', QUEUE_NAME: '{clerk}-events' });
+    expect(env.REDIS_CLUSTER_NODES).toEqual([{ host: '127.0.0.1', port: 7000 }]);
+  });
+
   it('lists every variable it reads, the database and privacy ones included', () => {
     const read = new Set<string>();
     const env = new Proxy<Record<string, string | undefined>>(

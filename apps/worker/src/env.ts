@@ -11,7 +11,7 @@ import {
   retentionPolicyFromEnv,
 } from '@clerk-sync/db';
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from '@clerk-sync/events';
-import { queueEnv } from '@clerk-sync/queue';
+import { queueEnv, refineQueueEnv } from '@clerk-sync/queue';
 import { logEnv } from '@clerk-sync/telemetry';
 import { z } from 'zod';
 
@@ -89,5 +89,5 @@ export function toWorkerEnv(parsed: z.output<typeof workerEnv>): WorkerEnv {
  * read the worker's settings pass their own.
  */
 export function readWorkerEnv(env: EnvSource, processName = 'worker'): WorkerEnv {
-  return toWorkerEnv(parseEnv(workerEnv, env, processName));
+  return toWorkerEnv(parseEnv(workerEnv.superRefine(refineQueueEnv), env, processName));
 }

@@ -5,10 +5,16 @@ import {
   readDriftReport,
   readRecentErasures,
 } from '@clerk-sync/db';
-import { type DeadLetters, type EventQueues, JobScrubber, openQueues } from '@clerk-sync/queue';
+import {
+  type DeadLetters,
+  type EventQueues,
+  JobScrubber,
+  openQueues,
+  type RedisConnection,
+  redisTarget,
+} from '@clerk-sync/queue';
 import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
 import { type Processor, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Batcher, type BatchReport } from './batcher.js';
 import { startDeadLetterSweep } from './dead-letter-sweep.js';
 import type { WorkerEnv } from './env.js';
@@ -92,12 +98,12 @@ async function prepareDatabase(database: ClerkDatabase, env: WorkerEnv, logger: 
  */
 async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   const { env, logger, hooks, database, shutdown } = parts;
-  const connection = await connectWorkerRedis(env.REDIS_URL, logger);
+  const connection = await connectWorkerRedis(redisTarget(env), logger);
   shutdown.add('redis', () => connection.disconnect());
   const queues = openQueues(env.QUEUE_NAME, connection);
   shutdown.add('queues', () => queues.close());
   const { deadLetters } = queues;
-  const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(env.REDIS_URL, queues.queue) : undefined;
+  const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(redisTarget(env), queues.queue) : undefined;
   if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
   const metrics = createWorkerMetrics({ readDrift: () => readDriftReport(database.db) });
   const purger = startErasurePurge(parts, queues);
@@ -192,7 +198,7 @@ function listenToWorker(
 }
 
 /** The BullMQ Worker, not yet running: the caller attaches its listeners first. */
-function createWorker(env: WorkerEnv, connection: Redis, processor: Processor): Worker {
+function createWorker(env: WorkerEnv, connection: RedisConnection, processor: Processor): Worker {
   return new Worker(env.QUEUE_NAME, processor, {
     connection,
     concurrency: env.WORKER_CONCURRENCY,

@@ -24,6 +24,8 @@ export interface Harness {
 export interface HarnessOptions {
   backend: 'postgres' | 'pglite';
   databaseUrl?: string;
+  /** Variables for both apps, e.g. a Redis Cluster's `REDIS_URL`, `REDIS_CLUSTER_NODES` and `QUEUE_NAME`. */
+  sharedEnv?: Record<string, string>;
   ingestEnv?: Record<string, string>;
   workerEnv?: Record<string, string>;
   hooks?: WorkerHooks;
@@ -31,7 +33,7 @@ export interface HarnessOptions {
 
 /** The ingest app and a worker on a fresh queue and schema, in this process, on real Redis and Postgres. */
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
-  const queueName = `test-worker-${randomUUID()}`;
+  const queueName = options.sharedEnv?.QUEUE_NAME ?? `test-worker-${randomUUID()}`;
   const schema = uniqueSchema();
   const ingest = createIngestService(
     readIngestEnv({
@@ -39,6 +41,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       REDIS_URL: redisUrl,
       QUEUE_NAME: queueName,
       JOB_BACKOFF_MS: '100',
+      ...options.sharedEnv,
       ...options.ingestEnv,
     }),
     silent,
@@ -51,6 +54,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       DATABASE_URL: options.backend === 'postgres' ? (options.databaseUrl ?? testDatabaseUrl) : '',
       PGLITE_DIR: 'memory://',
       DEAD_LETTER_SWEEP_MS: '500',
+      ...options.sharedEnv,
       ...options.workerEnv,
     }),
     silent,
@@ -76,8 +80,10 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
 
   const close = async () => {
     await worker.close();
+    // Through the ingest's connection, still open: the worker's is closed by now (on a Redis Cluster,
+    // a command on a closed client waits instead of failing).
     await ingest.queue.obliterate({ force: true }).catch(() => {});
-    await worker.deadLetters.dead.obliterate({ force: true }).catch(() => {});
+    await ingest.deadLetters.dead.obliterate({ force: true }).catch(() => {});
     await ingest.close();
     if (options.backend === 'postgres') {
       const { openDatabase } = await import('@clerk-sync/db');

@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { RawEvent } from '@clerk-sync/events';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectRedis, type RedisConnection } from './connect-redis.js';
 import { type EnqueueResult, Enqueuer, type EnqueuerOptions } from './enqueuer.js';
 import { type EventQueues, openQueues } from './event-queues.js';
 import type { JobPayload } from './job-payload.js';
-import { createProducerRedis } from './producer-redis.js';
 
 /** The test Redis; `REDIS_URL` points the tests at another one. */
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -20,7 +19,7 @@ const options: EnqueuerOptions = {
 };
 
 interface Replica {
-  redis: Redis;
+  redis: RedisConnection;
   queues: EventQueues;
   enqueuer: Enqueuer;
 }
@@ -37,7 +36,7 @@ afterEach(async () => {
 
 /** One ingest replica's producer side: its own connection, queue handle and enqueuer. */
 function replica(queueName: string): Replica {
-  const redis = createProducerRedis(redisUrl);
+  const redis = connectRedis({ url: redisUrl, clusterNodes: [], role: 'producer' });
   const queues = openQueues(queueName, redis);
   const enqueuer = new Enqueuer(queues.queue, redis, options);
   const opening = { redis, queues, enqueuer };

@@ -29,7 +29,7 @@ export interface JobQueue {
   add(name: string, data: JobPayload, opts: JobsOptions): Promise<unknown>;
 }
 
-/** What the enqueuer needs of the producer's ioredis connection (see `createProducerRedis`). */
+/** What the enqueuer needs of the producer's ioredis connection (`connectRedis` with the `producer` role). */
 export interface ProducerConnection {
   readonly status: string;
   exists(key: string): Promise<number>;

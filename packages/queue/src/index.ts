@@ -4,6 +4,13 @@
 export type { Job, Queue } from 'bullmq';
 export { UnrecoverableError } from 'bullmq';
 export {
+  connectRedis,
+  type RedisConnection,
+  type RedisRole,
+  type RedisTarget,
+  redisTarget,
+} from './connect-redis.js';
+export {
   type DeadLetter,
   type DeadLetterSummary,
   DeadLetters,
@@ -30,7 +37,7 @@ export { type EventQueues, openQueues } from './event-queues.js';
 export { jobOptions, type RetryPolicy } from './job-options.js';
 export { type JobPayload, type JobPayloadV1, parseJobPayload } from './job-payload.js';
 export { isScrubbed, JobScrubber, type ScrubbedPayload } from './job-scrubber.js';
-export { createProducerRedis } from './producer-redis.js';
-export { type QueueEnv, queueEnv } from './queue-env.js';
-export { DEFAULT_QUEUE_NAME, deadLetterQueueName } from './queue-names.js';
+export { type QueueEnv, queueEnv, refineQueueEnv } from './queue-env.js';
+export { DEFAULT_QUEUE_NAME, deadLetterQueueName, queueHashTag } from './queue-names.js';
 export { redactSubjects, type SubjectRedaction } from './redact-subjects.js';
+export { parseRedisClusterNodes, type RedisNode } from './redis-cluster-nodes.js';

@@ -1,5 +1,5 @@
 import type { Job, Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import { connectRedis, type RedisConnection, type RedisTarget } from './connect-redis.js';
 import type { JobPayload } from './job-payload.js';
 
 /** Replaces a job's data only if the job still exists, so a removed job is not recreated as a bare hash. */
@@ -9,9 +9,9 @@ const SCRUB_SCRIPT = `if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return 0`;
 
-interface ScrubbingRedis extends Redis {
+type ScrubbingRedis = RedisConnection & {
   clerkSyncScrub(key: string, data: string): Promise<number>;
-}
+};
 
 /** What a completed job keeps: enough to browse in Bull Board, nothing personal. */
 export interface ScrubbedPayload {
@@ -36,9 +36,8 @@ export class JobScrubber {
   readonly #redis: ScrubbingRedis;
   readonly #queue: Queue;
 
-  constructor(redisUrl: string, queue: Queue) {
-    const redis = new Redis(redisUrl, { enableAutoPipelining: true, maxRetriesPerRequest: null });
-    redis.on('error', () => {});
+  constructor(target: RedisTarget, queue: Queue) {
+    const redis = connectRedis({ ...target, role: 'scrubber' });
     redis.defineCommand('clerkSyncScrub', { numberOfKeys: 1, lua: SCRUB_SCRIPT });
     this.#redis = redis as ScrubbingRedis;
     this.#queue = queue;

@@ -14,6 +14,7 @@ export {
   type SeedCounts,
 } from './fake-clerk/fake-clerk.js';
 export { CLERK_RATE_LIMITS, type RateLimit, TokenBucket } from './fake-clerk/token-bucket.js';
+export { LocalRedisCluster, type RedisClusterOptions } from './local-redis-cluster.js';
 export { OTHER_SIGNING_SECRET, svixHeaders, TEST_SIGNING_SECRET } from './sign.js';
 export {
   type ExpectedRow,

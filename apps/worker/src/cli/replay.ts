@@ -1,5 +1,10 @@
-import { openQueues, ReplaySelectorError, replayDeadLetters } from '@clerk-sync/queue';
-import { Redis } from 'ioredis';
+import {
+  connectRedis,
+  openQueues,
+  ReplaySelectorError,
+  redisTarget,
+  replayDeadLetters,
+} from '@clerk-sync/queue';
 import { readWorkerEnv } from '../env.js';
 import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { safe } from './safe-text.js';
@@ -33,7 +38,7 @@ export const replayCommand: Command = {
     const since = values.since ? new Date(values.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since: not a time: ${values.since}`);
     const env = readWorkerEnv(environment, 'clerk-sync replay');
-    const connection = new Redis(env.REDIS_URL, { maxRetriesPerRequest: 3 });
+    const connection = connectRedis({ ...redisTarget(env), role: 'command' });
     const queues = openQueues(env.QUEUE_NAME, connection);
     try {
       const report = await replayDeadLetters(
