@@ -25,11 +25,13 @@ export interface ErasurePurger {
  */
 export function erasurePurger({ queue, deadLetters }: EventQueues, logger: Logger): ErasurePurger {
   const running = new Set<Promise<void>>();
-  const purge = (subjects: readonly ErasedSubject[], what: string) => {
+  /** `again`: a re-purge of users purged before, logged only when it found something. */
+  const purge = (subjects: readonly ErasedSubject[], again: boolean) => {
     const done = purgeSubjects(queue, deadLetters, subjects).then(
       (purged) => {
-        if (purged.jobs + purged.deadLetters > 0 || what === 'erased users purged from Redis')
-          logger.info({ users: subjects.length, ...purged }, what);
+        if (!again) logger.info({ users: subjects.length, ...purged }, 'erased users purged from Redis');
+        else if (purged.jobs + purged.deadLetters > 0)
+          logger.info({ users: subjects.length, ...purged }, 'erased users purged again from Redis');
       },
       (e: unknown) =>
         logger.error(
@@ -44,15 +46,13 @@ export function erasurePurger({ queue, deadLetters }: EventQueues, logger: Logge
   return {
     onBatch(report) {
       const subjects = report.results.flatMap((r) => (r.erased ? [r.erased] : []));
-      if (subjects.length > 0) void purge(subjects, 'erased users purged from Redis');
+      if (subjects.length > 0) void purge(subjects, false);
     },
     sweep(readRecent, intervalMs) {
       let current: Promise<void> | undefined;
       const once = () => {
         current ??= readRecent()
-          .then((subjects) =>
-            subjects.length > 0 ? purge(subjects, 'erased users purged again from Redis') : undefined,
-          )
+          .then((subjects) => (subjects.length > 0 ? purge(subjects, true) : undefined))
           .catch((e: unknown) =>
             logger.error({ err: (e as Error).message }, 'reading recent erasures failed'),
           )

@@ -1,15 +1,13 @@
-import { mayPruneAuditLog, type PrunedCounts, pruneExpired, type RetentionPolicy } from '@clerk-sync/db';
+import {
+  mayPruneAuditLog,
+  noRowsPruned,
+  type PrunedCounts,
+  pruneExpired,
+  type RetentionPolicy,
+  retentionTables,
+} from '@clerk-sync/db';
 import type { Logger } from './logger.js';
 import type { WorkerMetrics } from './metrics.js';
-
-/** The table each policy entry prunes, for logs and the `table` label. */
-const tables: Record<keyof PrunedCounts, string> = {
-  webhookEventsDays: 'webhook_events',
-  messagesDays: 'messages',
-  sessionsDays: 'sessions',
-  auditLogDays: 'audit_log',
-  changesDays: 'changes',
-};
 
 export interface RetentionSweepOptions {
   db: Parameters<typeof pruneExpired>[0];
@@ -40,7 +38,7 @@ export function startRetentionSweep(options: RetentionSweepOptions): () => Promi
     const pruned = Object.fromEntries(
       Object.entries(counts)
         .filter(([, rows]) => rows > 0)
-        .map(([key, rows]) => [tables[key as keyof PrunedCounts], rows]),
+        .map(([key, rows]) => [retentionTables[key as keyof PrunedCounts], rows]),
     );
     if (Object.keys(pruned).length > 0) logger.info({ pruned }, 'retention sweep pruned rows');
   };
@@ -60,17 +58,11 @@ export function startRetentionSweep(options: RetentionSweepOptions): () => Promi
 
 /** Counts each batch as it lands, so the metric moves during a long first sweep too. */
 function reportBatch(metrics: Pick<WorkerMetrics, 'onPruned'>): (counts: PrunedCounts) => void {
-  let previous: PrunedCounts = {
-    webhookEventsDays: 0,
-    messagesDays: 0,
-    sessionsDays: 0,
-    auditLogDays: 0,
-    changesDays: 0,
-  };
+  let previous = noRowsPruned();
   return (counts) => {
-    for (const key of Object.keys(tables) as (keyof PrunedCounts)[]) {
+    for (const key of Object.keys(retentionTables) as (keyof PrunedCounts)[]) {
       const delta = counts[key] - previous[key];
-      if (delta > 0) metrics.onPruned(tables[key], delta);
+      if (delta > 0) metrics.onPruned(retentionTables[key], delta);
     }
     previous = counts;
   };

@@ -42,10 +42,12 @@ export {
 } from './reconcile/local-rows.js';
 export {
   mayPruneAuditLog,
+  noRowsPruned,
   type PrunedCounts,
   type PruneOptions,
   pruneExpired,
   type RetentionPolicy,
+  retentionTables,
 } from './retention/prune-expired.js';
 export { type RetentionEnv, retentionEnv, retentionPolicyFromEnv } from './retention/retention-env.js';
 export { columnComments, commentOn, relationComments } from './schema/comments.js';

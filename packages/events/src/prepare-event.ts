@@ -44,12 +44,13 @@ export function prepareEvent<D extends Delivery>(
   const envelope = envelopeSchema.safeParse(payload.event);
   if (!envelope.success) throw new InvalidEventError(describeIssues(envelope.error));
   const event = envelope.data;
+  const resolved: VersionClock = {
+    now: clock.now ?? Date.now(),
+    maxFutureSkewMs: clock.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
+  };
   const checkFuture = (version: number | null): void => {
     if (version === null) return;
-    const problem = futureVersionProblem(version, {
-      now: clock.now ?? Date.now(),
-      maxFutureSkewMs: clock.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
-    });
+    const problem = futureVersionProblem(version, resolved);
     if (problem !== null) throw new InvalidEventError(`${event.type}: ${problem}`);
   };
   const id = typeof event.data.id === 'string' && event.data.id !== '' ? event.data.id : null;
@@ -84,7 +85,7 @@ export function prepareEvent<D extends Delivery>(
   }
   checkFuture(version);
   if (base.eventTs !== null) checkFuture(base.eventTs);
-  const handled = { type: event.type, data: sessionUserChecked(data.data, clock) } as HandledEvent;
+  const handled = { type: event.type, data: sessionUserChecked(data.data, resolved) } as HandledEvent;
   return { ...base, version, handled };
 }
 
@@ -92,13 +93,10 @@ export function prepareEvent<D extends Delivery>(
  * A session's `user` rides along only if it is the session's own user and its version passes the
  * same future check as an event's: otherwise it is dropped and the session applies alone.
  */
-function sessionUserChecked<T>(data: T, clock: Partial<VersionClock>): T {
+function sessionUserChecked<T>(data: T, clock: VersionClock): T {
   const { user, user_id } = data as { user?: { id: string; updated_at: number }; user_id?: string };
   if (user === undefined) return data;
-  const problem = futureVersionProblem(user.updated_at, {
-    now: clock.now ?? Date.now(),
-    maxFutureSkewMs: clock.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS,
-  });
+  const problem = futureVersionProblem(user.updated_at, clock);
   if (user.id === user_id && problem === null) return data;
   const { user: _dropped, ...rest } = data as T & { user?: unknown };
   return rest as T;

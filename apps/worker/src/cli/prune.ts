@@ -1,4 +1,10 @@
-import { mayPruneAuditLog, openDatabase, type PrunedCounts, pruneExpired } from '@clerk-sync/db';
+import {
+  mayPruneAuditLog,
+  openDatabase,
+  type PrunedCounts,
+  pruneExpired,
+  retentionTables,
+} from '@clerk-sync/db';
 import { readWorkerEnv } from '../env.js';
 import { prepareSchema } from '../prepare-schema.js';
 import { type Command, EXIT, parseCommandArgs } from './command.js';
@@ -14,14 +20,6 @@ Deletes rows past their retention, as the worker's sweep does every RETENTION_SW
 0 keeps a table forever. Only the owner role may prune the audit log (the writer role has no DELETE
 on it): run this as the owner, for example from a nightly Job, to keep the audit log bounded.
   --json      print the counts as JSON`;
-
-const labels: Record<keyof PrunedCounts, string> = {
-  webhookEventsDays: 'webhook_events',
-  messagesDays: 'messages',
-  sessionsDays: 'sessions',
-  auditLogDays: 'audit_log',
-  changesDays: 'changes',
-};
 
 export const pruneCommand: Command = {
   name: 'prune',
@@ -42,7 +40,7 @@ export const pruneCommand: Command = {
         onBatch: (c) => process.stderr.write(`\rpruned ${Object.values(c).reduce((a, b) => a + b, 0)} rows`),
       });
       const rows = Object.fromEntries(
-        Object.entries(counts).map(([k, n]) => [labels[k as keyof PrunedCounts], n]),
+        Object.entries(counts).map(([k, n]) => [retentionTables[k as keyof PrunedCounts], n]),
       );
       if (values.json) console.log(JSON.stringify({ pruned: rows, auditLogPruned: auditAllowed }));
       else {

@@ -23,6 +23,20 @@ export interface RetentionPolicy {
 
 export type PrunedCounts = Record<keyof RetentionPolicy, number>;
 
+/** The table each policy entry prunes, for logs, reports and metric labels. */
+export const retentionTables: Readonly<Record<keyof RetentionPolicy, string>> = {
+  webhookEventsDays: 'webhook_events',
+  messagesDays: 'messages',
+  sessionsDays: 'sessions',
+  auditLogDays: 'audit_log',
+  changesDays: 'changes',
+};
+
+/** Counts of zero for every policy entry. */
+export function noRowsPruned(): PrunedCounts {
+  return { webhookEventsDays: 0, messagesDays: 0, sessionsDays: 0, auditLogDays: 0, changesDays: 0 };
+}
+
 export interface PruneOptions {
   /** Rows deleted per statement, so that no statement holds locks for long. @defaultValue 1000 */
   batchSize?: number;
@@ -46,13 +60,7 @@ export async function pruneExpired(
   const now = options.now ?? new Date();
   const cutoff = (days: number | undefined) =>
     days === undefined ? undefined : new Date(now.getTime() - days * DAY_MS);
-  const counts: PrunedCounts = {
-    webhookEventsDays: 0,
-    messagesDays: 0,
-    sessionsDays: 0,
-    auditLogDays: 0,
-    changesDays: 0,
-  };
+  const counts = noRowsPruned();
   const steps: [keyof RetentionPolicy, (before: Date) => Promise<number>][] = [
     ['webhookEventsDays', (before) => pruneWebhookEvents(db, before, batchSize)],
     ['messagesDays', (before) => pruneMessages(db, before, batchSize)],
