@@ -13,6 +13,7 @@ const event = (i: number): PreparedEvent => ({
   entityId: `user_${i}`,
   version: 1_760_000_000_000 + i,
   eventTs: 1_760_000_000_000 + i,
+  instanceId: 'ins_test',
   handled: null,
 });
 

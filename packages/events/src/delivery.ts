@@ -19,4 +19,9 @@ export interface Delivery {
   svixId: string;
   receivedAt: number;
   event: RawEvent;
+  /**
+   * The configured name of the Clerk instance whose signing secret verified the delivery (the ingest
+   * sets it; see `CLERK_INSTANCES`). Absent on jobs from before instances were recorded.
+   */
+  instance?: string;
 }

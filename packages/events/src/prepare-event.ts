@@ -22,6 +22,8 @@ export interface PreparedEvent {
    * Among events of equal `version` it decides which is later, before the svix-id does.
    */
   eventTs: number | null;
+  /** The envelope's `instance_id` (`ins_…`), `null` if it has none. The worker checks it against the job's instance. */
+  instanceId: string | null;
   /** The parsed event when its type is handled; `null` means the worker records it as `ignored`. */
   handled: HandledEvent | null;
 }
@@ -61,6 +63,7 @@ export function prepareEvent<D extends Delivery>(
     entityKey: entityKey(event),
     entityId: id,
     eventTs: event.timestamp ?? null,
+    instanceId: event.instance_id ?? null,
   };
   if (!isHandledEventType(event.type)) {
     const version = eventVersion(event);

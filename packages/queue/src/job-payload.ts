@@ -19,6 +19,10 @@ const jobPayloadSchema = z.object({
   receivedAt: z.number().finite(),
   event: z.looseObject({ type: z.string().min(1), data: z.record(z.string(), z.unknown()) }),
   trace: z.record(z.string(), z.string()).optional(),
+  instance: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,30}$/)
+    .optional(),
 });
 
 /** Checks the job contract (not the event's fields: see `prepareEvent`). Throws `InvalidEventError`. */
