@@ -118,7 +118,7 @@ describe('Batcher timing', () => {
     void batcher.submit(event(2));
     await vi.advanceTimersByTimeAsync(10);
     finish(0);
-    expect(await first).toBe('applied');
+    expect((await first).outcome).toBe('applied');
     await turn();
     expect(calls).toEqual([['msg_0'], ids(1, 3)]);
     // The gathering timer was cancelled: nothing else leaves when it would have fired.
@@ -132,7 +132,7 @@ describe('Batcher timing', () => {
     const outcomes = Array.from({ length: 10 }, (_, i) => batcher.submit(event(i)));
     await vi.advanceTimersByTimeAsync(50);
     for (let i = 0; i < calls.length; i++) finish(i);
-    expect(await Promise.all(outcomes)).toEqual(Array(10).fill('applied'));
+    expect((await Promise.all(outcomes)).map((r) => r.outcome)).toEqual(Array(10).fill('applied'));
     for (const batch of calls) expect(batch.length).toBeLessThanOrEqual(4);
     expect(calls.flat()).toEqual(ids(0, 10));
   });
@@ -184,7 +184,7 @@ describe('Batcher outcomes', () => {
       events.map((e, i) => ({ svixId: e.svixId, outcome: outcomes[i] ?? 'applied' }));
     const batcher = new Batcher({ max: 4, waitMs: 5, apply });
     const settled = await submitAll(batcher, 4);
-    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : s.reason))).toEqual(outcomes);
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value.outcome : s.reason))).toEqual(outcomes);
   });
 
   it('fails a lone event without splitting or retrying it in the batcher', async () => {
@@ -220,7 +220,7 @@ describe('Batcher outcomes', () => {
     expect(reason instanceof Error && reason.message).toBe(
       'event cannot be applied (RangeError): Invalid time value',
     );
-    expect(settled.filter((s) => s.status === 'fulfilled' && s.value === 'applied')).toHaveLength(9);
+    expect(settled.filter((s) => s.status === 'fulfilled' && s.value.outcome === 'applied')).toHaveLength(9);
     expect(reports).toEqual([
       expect.objectContaining({ size: 10, isolated: true, failed: 1, error: 'Invalid time value' }),
     ]);

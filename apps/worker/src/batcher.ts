@@ -1,4 +1,4 @@
-import type { ApplyOutcome, ApplyResult } from '@clerk-sync/db';
+import type { ApplyResult } from '@clerk-sync/db';
 import type { PreparedEvent } from '@clerk-sync/events';
 import { attributes, spanNames, traced } from '@clerk-sync/telemetry';
 import {
@@ -11,7 +11,7 @@ import {
 } from '@opentelemetry/api';
 import { isTransientError, jobError } from './classify-error.js';
 
-export interface BatchReport {
+export interface BatchReport<E extends PreparedEvent = PreparedEvent> {
   size: number;
   seconds: number;
   /** True when the batch failed and its events were applied one by one. */
@@ -22,21 +22,21 @@ export interface BatchReport {
   failed: number;
   /** Why the batch (or, isolated, its first failing event) failed; no payload, only the error's message. */
   error?: string;
-  events: PreparedEvent[];
+  events: E[];
 }
 
-export interface BatcherOptions {
+export interface BatcherOptions<E extends PreparedEvent = PreparedEvent> {
   max: number;
   waitMs: number;
-  apply: (events: PreparedEvent[]) => Promise<ApplyResult[]>;
-  onBatch?: (report: BatchReport) => void;
+  apply: (events: E[]) => Promise<ApplyResult[]>;
+  onBatch?: (report: BatchReport<E>) => void;
 }
 
-interface Item {
-  event: PreparedEvent;
+interface Item<E> {
+  event: E;
   /** The job's consumer span: the batch span links to it. */
   span?: SpanContext;
-  resolve: (outcome: ApplyOutcome) => void;
+  resolve: (result: ApplyResult) => void;
   reject: (error: Error) => void;
 }
 
@@ -54,18 +54,19 @@ const tracer = trace.getTracer('clerk-sync-worker');
  * (Postgres away) fails the whole batch: each job is retried with backoff. Either way `onBatch`
  * reports how many failed.
  */
-export class Batcher {
-  readonly #options: BatcherOptions;
-  #items: Item[] = [];
+export class Batcher<E extends PreparedEvent = PreparedEvent> {
+  readonly #options: BatcherOptions<E>;
+  #items: Item<E>[] = [];
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   #inFlight = new Set<Promise<void>>();
 
-  constructor(options: BatcherOptions) {
+  constructor(options: BatcherOptions<E>) {
     this.#options = options;
   }
 
-  submit(event: PreparedEvent, span?: SpanContext): Promise<ApplyOutcome> {
+  /** Resolves with the event's result once its batch committed (its outcome, and what it erased or conflicted with). */
+  submit(event: E, span?: SpanContext): Promise<ApplyResult> {
     return new Promise((resolve, reject) => {
       this.#items.push({ event, span, resolve, reject });
       if (this.#items.length >= this.#options.max) this.#flush();
@@ -103,7 +104,7 @@ export class Batcher {
    * One span per batch: a child of the first event's consumer span (so a lone delivery is one trace,
    * end to end), linked to every event's span. The database spans of the apply nest under it.
    */
-  #run(batch: Item[]): Promise<void> {
+  #run(batch: Item<E>[]): Promise<void> {
     const spans = batch.flatMap((i) => (i.span && isSpanContextValid(i.span) ? [i.span] : []));
     const parent = spans[0] ? trace.setSpanContext(ROOT_CONTEXT, spans[0]) : ROOT_CONTEXT;
     return traced(
@@ -119,7 +120,7 @@ export class Batcher {
     );
   }
 
-  async #apply(batch: Item[]): Promise<void> {
+  async #apply(batch: Item<E>[]): Promise<void> {
     const started = performance.now();
     const events = batch.map((i) => i.event);
     const report = (results: ApplyResult[], isolated: boolean, failed: number, error?: unknown) =>
@@ -135,7 +136,7 @@ export class Batcher {
     try {
       const results = await this.#options.apply(events);
       batch.forEach((item, i) => {
-        item.resolve(results[i]?.outcome ?? 'stale');
+        item.resolve(results[i] ?? { svixId: item.event.svixId, outcome: 'stale' });
       });
       report(results, false, 0);
       return;
@@ -153,10 +154,10 @@ export class Batcher {
     let firstError: unknown;
     for (const item of batch) {
       try {
-        const [result] = await this.#options.apply([item.event]);
-        const outcome = result?.outcome ?? 'stale';
-        results.push({ svixId: item.event.svixId, outcome });
-        item.resolve(outcome);
+        const [found] = await this.#options.apply([item.event]);
+        const result = found ?? { svixId: item.event.svixId, outcome: 'stale' as const };
+        results.push(result);
+        item.resolve(result);
       } catch (error) {
         failed += 1;
         firstError ??= error;

@@ -1,4 +1,14 @@
-import { type EnvSource, envFlag, envInt, envKeys, parseEnv, pickEnv } from '@clerk-sync/config';
+import {
+  type EnvSource,
+  envFlag,
+  envInt,
+  envKeys,
+  type InstancesConfig,
+  instancesEnv,
+  instancesFromEnv,
+  parseEnv,
+  pickEnv,
+} from '@clerk-sync/config';
 import {
   type DbConfig,
   dbConfigFromEnv,
@@ -9,6 +19,7 @@ import {
   type RetentionPolicy,
   retentionEnv,
   retentionPolicyFromEnv,
+  schemaNameProblem,
 } from '@clerk-sync/db';
 import { DEFAULT_MAX_FUTURE_SKEW_MS } from '@clerk-sync/events';
 import { queueEnv, refineQueueEnv } from '@clerk-sync/queue';
@@ -61,13 +72,28 @@ export const workerEnv = workerSettings.extend({
   ...dbEnv.shape,
   ...privacyEnv.shape,
   ...retentionEnv.shape,
+  ...instancesEnv.shape,
 });
+
+/** A Clerk instance as the worker serves it: its schema resolved (`DB_SCHEMA` unless given). */
+export interface WorkerInstance {
+  name: string;
+  /** `ins_…`; unset only for the single default instance without `CLERK_INSTANCE_ID`. */
+  id: string | undefined;
+  schema: string;
+}
+
+export interface WorkerInstances extends Omit<InstancesConfig, 'instances'> {
+  instances: readonly WorkerInstance[];
+}
 
 export type WorkerEnv = z.output<typeof workerSettings> & {
   db: DbConfig;
   privacy: PrivacyOptions;
   /** What the retention sweep prunes, and every how many ms (`RETENTION_SWEEP_MS`). */
   retention: RetentionPolicy & { sweepMs: number };
+  /** The Clerk instances whose events this worker applies (`CLERK_INSTANCES`), and the allowlist. */
+  instances: WorkerInstances;
 };
 
 /** Every variable the worker reads (besides the standard `OTEL_*`), for docs and deployment checks. */
@@ -75,12 +101,33 @@ export const workerEnvKeys = envKeys(workerEnv);
 
 /** The parsed variables as the worker uses them: flat settings, with `db` and `privacy` built from theirs. */
 export function toWorkerEnv(parsed: z.output<typeof workerEnv>): WorkerEnv {
+  const db = dbConfigFromEnv(parsed);
+  const instances = instancesFromEnv(parsed);
   return {
     ...pickEnv(parsed, workerSettings),
-    db: dbConfigFromEnv(parsed),
+    db,
     privacy: privacyOptionsFromEnv(parsed),
     retention: { ...retentionPolicyFromEnv(parsed), sweepMs: parsed.RETENTION_SWEEP_MS },
+    instances: {
+      ...instances,
+      instances: instances.instances.map((i) => ({ ...i, schema: i.schema ?? db.schema })),
+    },
   };
+}
+
+/** The worker's checks across variables: the queue's, the instances', and each instance's schema name. */
+export function refineWorkerEnv(env: z.output<typeof workerEnv>, ctx: z.RefinementCtx): void {
+  refineQueueEnv(env, ctx);
+  for (const instance of instancesFromEnv(env, ctx).instances) {
+    const problem = instance.schema === undefined ? undefined : schemaNameProblem(instance.schema);
+    if (problem) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['CLERK_INSTANCES'],
+        message: `${instance.name}: schema ${problem}`,
+      });
+    }
+  }
 }
 
 /**
@@ -89,5 +136,5 @@ export function toWorkerEnv(parsed: z.output<typeof workerEnv>): WorkerEnv {
  * read the worker's settings pass their own.
  */
 export function readWorkerEnv(env: EnvSource, processName = 'worker'): WorkerEnv {
-  return toWorkerEnv(parseEnv(workerEnv.superRefine(refineQueueEnv), env, processName));
+  return toWorkerEnv(parseEnv(workerEnv.superRefine(refineWorkerEnv), env, processName));
 }

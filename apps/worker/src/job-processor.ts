@@ -10,11 +10,14 @@ import {
 import { attributes, extractTrace, MESSAGING_SYSTEM, spanNames, traced } from '@clerk-sync/telemetry';
 import { type SpanContext, SpanKind, trace } from '@opentelemetry/api';
 import type { Batcher } from './batcher.js';
+import type { InstanceRouter, RoutedEvent } from './instance-router.js';
 import type { Logger } from './logger.js';
 
 export interface JobProcessorDeps {
   queueName: string;
-  batcher: Pick<Batcher, 'submit'>;
+  batcher: Pick<Batcher<RoutedEvent>, 'submit'>;
+  /** Which instance each delivery belongs to, and so which rows it may write (see `createInstanceRouter`). */
+  route: InstanceRouter;
   /** Strips a job's payload once its event committed (`SCRUB_COMPLETED_JOBS`); absent when off. */
   scrubber: Pick<JobScrubber, 'scrub'> | undefined;
   logger: Logger;
@@ -68,15 +71,23 @@ async function applyJob(deps: JobProcessorDeps, job: Job, span: SpanContext): Pr
   // Scrubbed only after its event committed: a stalled job picked up again has nothing left to do.
   if (isScrubbed(job.data)) return 'duplicate';
   let payload: ReturnType<typeof parseJobPayload>;
-  let event: ReturnType<typeof prepareEvent>;
+  let event: RoutedEvent;
   try {
     payload = parseJobPayload(job.data);
-    event = prepareEvent(payload, { now: Date.now(), maxFutureSkewMs: deps.maxFutureSkewMs });
+    const prepared = prepareEvent(payload, { now: Date.now(), maxFutureSkewMs: deps.maxFutureSkewMs });
+    const { instanceId, schema } = deps.route(payload.instance, prepared.instanceId);
+    event = { ...prepared, instanceId, schema };
   } catch (error) {
     if (error instanceof InvalidEventError) throw new UnrecoverableError(error.message);
     throw error;
   }
-  const outcome = await deps.batcher.submit(event, span);
+  const { outcome, conflict } = await deps.batcher.submit(event, span);
+  if (conflict) {
+    // Nothing of it was written, its inbox row included: dead-letter it with whose row it was.
+    throw new UnrecoverableError(
+      `instance conflict: ${conflict.table} ${conflict.id} belongs to Clerk instance ${conflict.owner}, this event to ${conflict.writer ?? 'none'}`,
+    );
+  }
   await deps.scrubber?.scrub(job, payload);
   deps.logger.debug(
     { svixId: event.svixId, eventType: event.type, entityId: event.entityId, outcome },

@@ -30,7 +30,7 @@ describe('the worker’s retention sweep', () => {
     }
     const metrics = createWorkerMetrics();
     const stop = startRetentionSweep({
-      db: database.db,
+      dbs: [database.db],
       policy: {
         webhookEventsDays: 30,
         messagesDays: 90,

@@ -10,7 +10,8 @@ import type { Logger } from './logger.js';
 import type { WorkerMetrics } from './metrics.js';
 
 export interface RetentionSweepOptions {
-  db: Parameters<typeof pruneExpired>[0];
+  /** One per schema the worker writes (`DB_SCHEMA` and the instances' own). */
+  dbs: ReadonlyArray<Parameters<typeof pruneExpired>[0]>;
   policy: RetentionPolicy;
   /** `RETENTION_SWEEP_MS`: time between sweeps; the first runs one interval after the start. */
   intervalMs: number;
@@ -25,10 +26,13 @@ export interface RetentionSweepOptions {
  * stops the timer (it waits for a sweep in progress); the timer never keeps the process alive.
  */
 export function startRetentionSweep(options: RetentionSweepOptions): () => Promise<void> {
-  const { db, policy, metrics, logger } = options;
+  const { dbs, policy, metrics, logger } = options;
   let running: Promise<void> | undefined;
   let auditChecked = false;
   const sweep = async () => {
+    for (const db of dbs) await sweepOne(db);
+  };
+  const sweepOne = async (db: Parameters<typeof pruneExpired>[0]) => {
     if (!auditChecked && policy.auditLogDays !== undefined) {
       auditChecked = true;
       if (!(await mayPruneAuditLog(db)))

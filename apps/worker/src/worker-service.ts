@@ -1,4 +1,5 @@
 import {
+  type ApplyResult,
   applyEvents,
   type ClerkDatabase,
   openDatabase,
@@ -20,11 +21,12 @@ import { startDeadLetterSweep } from './dead-letter-sweep.js';
 import type { WorkerEnv } from './env.js';
 import { type ErasurePurger, erasurePurger } from './erasure-purger.js';
 import { failurePolicy } from './failure-policy.js';
+import { createInstanceRouter, type RoutedEvent } from './instance-router.js';
 import { createJobProcessor } from './job-processor.js';
 import { logBatch } from './log-batch.js';
 import type { Logger } from './logger.js';
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
-import { prepareSchema } from './prepare-schema.js';
+import { checkSharedSchemas, prepareSchema } from './prepare-schema.js';
 import { startRetentionSweep } from './retention-sweep.js';
 import { connectWorkerRedis } from './worker-redis.js';
 
@@ -78,17 +80,41 @@ interface ConsumerParts {
   shutdown: Shutdown;
 }
 
+/** Migrates (or checks) the schema of every instance, then refuses shared schemas with unadopted rows. */
 async function prepareDatabase(database: ClerkDatabase, env: WorkerEnv, logger: Logger): Promise<void> {
-  const applied = await prepareSchema(database, env);
-  logger.info(
-    {
-      schema: env.db.schema,
-      backend: database.kind,
-      migrations: applied,
-      migrateOnStart: env.MIGRATE_ON_START,
-    },
-    'database ready',
-  );
+  for (const schema of schemasOf(env)) {
+    const applied = await prepareSchema(database, env, schema);
+    logger.info(
+      { schema, backend: database.kind, migrations: applied, migrateOnStart: env.MIGRATE_ON_START },
+      'database ready',
+    );
+  }
+  await checkSharedSchemas(database, env.instances.instances);
+}
+
+/** `DB_SCHEMA` first, then each instance's own schema, once each. */
+function schemasOf(env: WorkerEnv): string[] {
+  return [...new Set([env.db.schema, ...env.instances.instances.map((i) => i.schema)])];
+}
+
+/**
+ * Applies a batch schema by schema (instances may write to their own), one transaction each, and
+ * returns the results in the batch's order.
+ */
+function applyBySchema(database: ClerkDatabase, env: WorkerEnv) {
+  return async (events: RoutedEvent[]): Promise<ApplyResult[]> => {
+    const bySchema = Map.groupBy(events.keys(), (i) => events[i]?.schema ?? env.db.schema);
+    const results: ApplyResult[] = [];
+    for (const [schema, indexes] of bySchema) {
+      const group = indexes.flatMap((i) => events[i] ?? []);
+      const applied = await applyEvents(database.inSchema(schema), group, { privacy: env.privacy });
+      indexes.forEach((index, k) => {
+        const result = applied[k];
+        if (result) results[index] = result;
+      });
+    }
+    return results;
+  };
 }
 
 /**
@@ -107,10 +133,10 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
   const metrics = createWorkerMetrics({ readDrift: () => readDriftReport(database.db) });
   const purger = startErasurePurge(parts, queues);
-  const batcher = new Batcher({
+  const batcher = new Batcher<RoutedEvent>({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
-    apply: (events) => applyEvents(database.db, events, { privacy: env.privacy }),
+    apply: applyBySchema(database, env),
     onBatch: (report) => {
       logBatch(logger, report);
       metrics.onBatch(report);
@@ -122,6 +148,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   const processor = createJobProcessor({
     queueName: env.QUEUE_NAME,
     batcher,
+    route: createInstanceRouter(env.instances),
     scrubber,
     logger,
     maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
@@ -138,7 +165,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   });
   shutdown.add('dead-letter sweep', stopSweep);
   const stopPruning = startRetentionSweep({
-    db: database.db,
+    dbs: schemasOf(env).map((schema) => database.inSchema(schema)),
     policy: env.retention,
     intervalMs: env.retention.sweepMs,
     metrics,
@@ -174,7 +201,13 @@ function startErasurePurge(parts: ConsumerParts, queues: EventQueues): ErasurePu
   const purger = erasurePurger(queues, logger);
   shutdown.add('erasure purge', () => purger.drain());
   const erasedSince = () => new Date(Date.now() - env.DEAD_LETTER_TTL_MS);
-  const stop = purger.sweep(() => readRecentErasures(database.db, erasedSince()), env.retention.sweepMs);
+  const recent = async () => {
+    const bySchema = schemasOf(parts.env).map((schema) =>
+      readRecentErasures(database.inSchema(schema), erasedSince()),
+    );
+    return (await Promise.all(bySchema)).flat();
+  };
+  const stop = purger.sweep(recent, env.retention.sweepMs);
   shutdown.add('erasure re-purge', stop);
   return purger;
 }

@@ -8,6 +8,7 @@ import {
 } from '@clerk-sync/db';
 import { InvalidEventError, type SnapshotKind, snapshotEvent } from '@clerk-sync/events';
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
+import { fetchInstance } from './fetch-instance.js';
 import type { Json } from './json.js';
 
 /**
@@ -42,13 +43,22 @@ export interface SyncEntityOptions {
   /** For a membership, invitation or domain with no local row: the organization to look for it in. */
   organizationId?: string;
   privacy?: PrivacyOptions;
+  /**
+   * The Clerk instance the key belongs to: rows are written as that instance's, and rows of other
+   * instances are left alone (`conflict`); `null` (not known) leaves each row's instance as it is.
+   * Left out, it is asked from Clerk (`GET /v1/instance`), as the key's own answer.
+   */
+  instanceId?: string | null;
   /** As for the backfill: an object dated further ahead than this is not written. Defaults to one day. */
   maxFutureSkewMs?: number;
 }
 
 export type SyncEntityResult =
-  /** Written (`applied`), or older than the local row and left alone (`stale`). */
-  | { status: 'applied' | 'stale'; kind: SyncableKind; id: string; version: number }
+  /**
+   * Written (`applied`), older than the local row and left alone (`stale`), or the local row belongs
+   * to another Clerk instance and was left alone (`conflict`).
+   */
+  | { status: 'applied' | 'stale' | 'conflict'; kind: SyncableKind; id: string; version: number }
   /** Clerk has no such object (404); nothing was written. */
   | { status: 'not_found'; kind: SyncableKind; id: string; reason: string }
   /** Clerk's answer failed validation; nothing was written. */
@@ -80,9 +90,14 @@ export async function syncEntity(id: string, options: SyncEntityOptions): Promis
       maxFutureSkewMs: options.maxFutureSkewMs,
     });
     const change = entityChangeFor(event, version, options.privacy);
+    const instanceId =
+      options.instanceId !== undefined
+        ? options.instanceId
+        : ((await fetchInstance(options.api))?.id ?? null);
     const [outcome = 'stale'] = await applyChanges(options.db, [change], {
       privacy: options.privacy,
       source: 'sync',
+      instanceId,
     });
     return { status: outcome, kind, id, version };
   } catch (error) {

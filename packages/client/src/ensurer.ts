@@ -56,6 +56,8 @@ interface Writer {
   sync: typeof syncEntity;
   api: ClerkApi;
   privacy: PrivacyOptions;
+  /** The instance the key belongs to, asked once (`GET /v1/instance`); rows are written as its. */
+  instanceId: string | null;
 }
 
 interface EnsurerConfig {
@@ -147,6 +149,7 @@ async function fetchAndWrite(
     api: writer.api,
     kind: kinds[table],
     privacy: writer.privacy,
+    instanceId: writer.instanceId,
   });
   if (result.status === 'not_found') return null;
   if (result.status === 'invalid') {
@@ -170,7 +173,13 @@ async function openWriter(config: EnsurerConfig, settings: EnsureSettings): Prom
     signal: config.closed,
   });
   const privacy = { ...db.defaultPrivacy, ...settings.privacy };
-  return { database, sync: backendApi.syncEntity, api, privacy };
+  try {
+    const instance = await backendApi.fetchInstance(api);
+    return { database, sync: backendApi.syncEntity, api, privacy, instanceId: instance?.id ?? null };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
 }
 
 function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {

@@ -4,6 +4,7 @@ export {
   type ApplyResult,
   applyChanges,
   applyEvents,
+  type InstanceConflict,
 } from './apply/apply-events.js';
 export type { Change, EntityChange, MessageChange } from './apply/entity-change.js';
 export { changeFor, entityChangeFor, handlers, tombstone } from './apply/handlers.js';
@@ -19,8 +20,15 @@ export {
   DEFAULT_DB_TIMEOUTS,
   DEFAULT_PGLITE_DIR,
   DEFAULT_SCHEMA,
+  schemaNameProblem,
 } from './db-config.js';
 export { type DbEnv, dbConfigFromEnv, dbEnv } from './db-env.js';
+export {
+  type AdoptOptions,
+  adoptRows,
+  countUnadopted,
+  type UnadoptedRows,
+} from './instances/adopt-rows.js';
 export { type MigrateResult, migrateToLatest, pendingMigrations } from './migrate.js';
 export { type ClerkDatabase, openDatabase, QUERY_GRACE_MS, schemaOf } from './open-database.js';
 export {

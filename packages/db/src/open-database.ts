@@ -23,6 +23,11 @@ export interface ClerkDatabase {
   db: Kysely<Database>;
   kind: 'postgres' | 'pglite';
   schema: string;
+  /**
+   * The same connections, with queries qualified by another schema (an instance's own, see
+   * `CLERK_INSTANCES`): `schemaOf` knows it, so the apply path writes there. Kept per schema.
+   */
+  inSchema(schema: string): Kysely<Database>;
   /** Closes the pool or the embedded database. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -63,9 +68,17 @@ export function schemaOf(db: Kysely<Database>): string {
 export async function openDatabase(config: DbConfig): Promise<ClerkDatabase> {
   const schema = assertSchemaName(config.schema);
   const register = (base: Kysely<Database>, kind: ClerkDatabase['kind']): ClerkDatabase => {
-    const db = base.withSchema(schema);
-    schemas.set(db, schema);
-    return { db, kind, schema, close: once(() => base.destroy()) };
+    const bySchema = new Map<string, Kysely<Database>>();
+    const inSchema = (name: string) => {
+      let db = bySchema.get(name);
+      if (db === undefined) {
+        db = base.withSchema(assertSchemaName(name));
+        schemas.set(db, name);
+        bySchema.set(name, db);
+      }
+      return db;
+    };
+    return { db: inSchema(schema), kind, schema, inSchema, close: once(() => base.destroy()) };
   };
   if (config.databaseUrl) {
     const timeouts = { ...DEFAULT_DB_TIMEOUTS, ...config.timeouts };

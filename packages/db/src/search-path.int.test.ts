@@ -1,5 +1,5 @@
 import { prepareEvent, snapshotEvent } from '@clerk-sync/events';
-import { loadWebhookExamples, makeEvent } from '@clerk-sync/testkit';
+import { loadWebhookExamples, makeEvent, TEST_INSTANCE_ID } from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import { afterAll, describe, expect, it } from 'vitest';
 import { applyChanges, applyEvents } from './apply/apply-events.js';
@@ -99,6 +99,7 @@ describe.each(backends)('SQL that names its schema (%s)', (backend) => {
     const snapshot = makeEvent({ kind: 'user', id: 'user_sp_backfilled', createdAt: T0 }, 'created', T0).data;
     const { event, version } = snapshotEvent('user', snapshot, { now: T0 });
     await applyChanges(database.db, [entityChangeFor(event, version)], {
+      instanceId: TEST_INSTANCE_ID,
       alsoInTransaction: async (trx) => {
         await trx.insertInto('sync_state').values({ object_type: 'users', next_offset: 1 }).execute();
       },

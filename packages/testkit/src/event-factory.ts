@@ -22,6 +22,12 @@ export interface ClerkEnvelope {
   data: Record<string, unknown>;
 }
 
+/**
+ * The instance of Clerk's own webhook examples: factory events, example payloads and the fake Clerk
+ * (`GET /v1/instance`) all belong to it, as one real instance's events and API do.
+ */
+export const TEST_INSTANCE_ID = 'ins_2g7np7Hrk0SN6kj5EDMLDaKNL0S';
+
 const typePrefix: Record<SyncedKind, string> = {
   user: 'user',
   organization: 'organization',
@@ -36,7 +42,7 @@ export function makeEvent(entity: FactoryEntity, action: Action, version: number
   return {
     type: `${typePrefix[entity.kind]}.${action}`,
     object: 'event',
-    instance_id: 'ins_test',
+    instance_id: TEST_INSTANCE_ID,
     timestamp: version,
     event_attributes: { http_request: { client_ip: '127.0.0.1', user_agent: 'clerk-sync-tests' } },
     data: action === 'deleted' ? deletedData(entity) : clerkObject(entity, version),

@@ -5,6 +5,7 @@ export {
   type FactoryEntity,
   makeEvent,
   type SyncedKind,
+  TEST_INSTANCE_ID,
 } from './event-factory.js';
 export { type CatalogEntity, type CatalogKind, catalogObject } from './fake-clerk/catalog-object.js';
 export {

@@ -56,7 +56,7 @@ describe('the backfill command', () => {
     });
     expect(first.code).toBe(130);
     expect(first.output).toContain('stopping after the current page');
-    expect(first.output).toMatch(/users\s+\d+\s+\d+\s+0\s+0\s+0\s+[\d.]+\s+interrupted/);
+    expect(first.output).toMatch(/users\s+\d+\s+\d+\s+0\s+0\s+0\s+0\s+[\d.]+\s+interrupted/);
     const saved = await sql<{
       seen: number;
     }>`SELECT seen FROM ${sql.id(schema)}.sync_state WHERE object_type = 'users'`.execute(database.db);
@@ -67,7 +67,9 @@ describe('the backfill command', () => {
     const second = await run();
     expect(second.code).toBe(0);
     expect(second.output).toMatch(
-      new RegExp(`users\\s+${4_000 - seen}\\s+${4_000 - seen}\\s+0\\s+0\\s+${seen}\\s+[\\d.]+\\s+complete`),
+      new RegExp(
+        `users\\s+${4_000 - seen}\\s+${4_000 - seen}\\s+0\\s+0\\s+0\\s+${seen}\\s+[\\d.]+\\s+complete`,
+      ),
     );
     expect(second.output).toMatch(/memberships\s+3\s+3/);
     const users = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.id(schema)}.users`.execute(

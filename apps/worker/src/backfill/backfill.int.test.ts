@@ -138,7 +138,7 @@ describe('pnpm backfill', () => {
     fake.failNext(10, 502);
     await expect(
       runBackfill({ db: database.db, api: api(fake, 1000, { maxTries: 3 }), restart: true }),
-    ).rejects.toThrow(/GET \/v1\/users\/count failed 3 times, last with 502/);
+    ).rejects.toThrow(/GET \/v1\/instance failed 3 times, last with 502/);
   });
 
   it('resumes an interrupted run at the next page instead of starting over', async () => {

@@ -1,4 +1,4 @@
-import { type ClerkApi, ClerkApiError } from '@clerk-sync/backend-api';
+import { type ClerkApi, ClerkApiError, fetchInstance } from '@clerk-sync/backend-api';
 import {
   applyChanges,
   type ClerkDatabase,
@@ -26,6 +26,12 @@ export interface BackfillOptions {
   sources?: readonly Source[];
   /** What to keep of personal data; the worker's settings. */
   privacy?: PrivacyOptions;
+  /**
+   * The Clerk instance the key belongs to: rows are written as that instance's, and rows of other
+   * instances are left alone (`conflict`); `null` (not known) leaves each row's instance as it is.
+   * Left out, it is asked from Clerk (`GET /v1/instance`), as the key's own answer.
+   */
+  instanceId?: string | null;
   /** Called with the id of each object that fails validation (never its content). */
   onInvalid?: (name: string, id: string, reason: string) => void;
   /**
@@ -40,6 +46,8 @@ export interface TypeSummary {
   fetched: number;
   applied: number;
   stale: number;
+  /** Objects whose local row belongs to another Clerk instance: left alone. */
+  conflict: number;
   invalid: number;
   pages: number;
   /** Objects already synced by an earlier, interrupted run. */
@@ -68,10 +76,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
   const started = performance.now();
   const progress = options.progress ?? silentProgress;
   const types: TypeSummary[] = [];
+  const instanceId =
+    options.instanceId !== undefined ? options.instanceId : ((await fetchInstance(options.api))?.id ?? null);
   if (options.restart) await clearCheckpoints(options.db);
   for (const source of options.sources ?? allSources) {
     if (options.signal?.aborted) break;
-    types.push(await backfillType(source, options, progress));
+    types.push(await backfillType(source, { ...options, instanceId }, progress));
   }
   const { requests, throttled, retries } = options.api.stats;
   return { types, seconds: (performance.now() - started) / 1000, requests, throttled, retries };
@@ -138,6 +148,7 @@ async function startTypeRun(
     fetched: 0,
     applied: 0,
     stale: 0,
+    conflict: 0,
     invalid: 0,
     pages: 0,
     resumedAt,
@@ -195,6 +206,7 @@ async function applyPage(run: TypeRun, { page, changes }: FetchedPage, last: boo
   const outcomes = await applyChanges(options.db, changes, {
     privacy: options.privacy,
     source: 'backfill',
+    instanceId: options.instanceId ?? null,
     alsoInTransaction: (trx) =>
       saveCheckpoint(trx, source.name, {
         cursor: page.next.cursor,

@@ -2,7 +2,7 @@ import { ClerkApi, syncEntity } from '@clerk-sync/backend-api';
 import { applyEvents, type ClerkDatabase } from '@clerk-sync/db';
 import { openTestDatabase } from '@clerk-sync/db/testing';
 import { prepareEvent } from '@clerk-sync/events';
-import { type CatalogKind, catalogObject, FakeClerk } from '@clerk-sync/testkit';
+import { type CatalogKind, catalogObject, FakeClerk, TEST_INSTANCE_ID } from '@clerk-sync/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runBackfill } from './backfill.js';
 import { runReconcile } from './reconcile.js';
@@ -173,7 +173,7 @@ describe('backfill of invitations, domains, roles, permissions and waitlist entr
     const event = {
       type: 'role.updated',
       object: 'event',
-      instance_id: 'ins_test',
+      instance_id: TEST_INSTANCE_ID,
       timestamp: newer.updated_at,
       data: newer,
     };

@@ -1,4 +1,4 @@
-import { type ClerkApi, ClerkApiError } from '@clerk-sync/backend-api';
+import type { ClerkApi, InstanceInfo } from '@clerk-sync/backend-api';
 import {
   type ClerkDatabase,
   type ClerkInstance,
@@ -37,17 +37,29 @@ export type LocalRows = ReadonlyMap<SourceName, Map<string, LocalRow>>;
  * local rows must be visible to the key (a 404 for more than half of them is a key of another
  * instance, not drift, and `--force` does not override it). Records the instance the first time both
  * hold on a copy with rows, so that later runs compare ids instead of relying on the sample alone.
+ * `instance` is the key's own answer to `GET /v1/instance` (see `fetchInstance`).
  */
 export async function checkKey(
   db: ClerkDatabase['db'],
   api: Pick<ClerkApi, 'get'>,
+  instance: InstanceInfo | null,
   local: LocalRows,
-  sampleSize: number,
+  options: {
+    sampleSize: number;
+    /**
+     * Refuse any key of another instance than the recorded one (no instance configured). Otherwise
+     * only while local rows that record no instance are judged: rows of other instances were left out.
+     */
+    strictBinding: boolean;
+  },
 ): Promise<KeyCheck> {
-  const instance = await fetchInstance(api);
+  const { sampleSize } = options;
   const recorded = (await readInstanceBinding(db)) ?? null;
   const check: KeyCheck = { instance, recorded, sample: { checked: 0, missing: 0 }, refusal: null };
-  if (instance && recorded && instance.id !== recorded.id) {
+  // Rows that record their instance are read for this key's instance only; the recorded binding
+  // still guards the rows written before instances were recorded.
+  const unowned = [...local.values()].some((rows) => [...rows.values()].some((row) => row.unowned));
+  if (instance && recorded && instance.id !== recorded.id && (options.strictBinding || unowned)) {
     check.refusal = {
       reason: 'instance_mismatch',
       message: `CLERK_SECRET_KEY belongs to Clerk instance ${instance.id}, but this copy was recorded as ${recorded.id}; nothing was compared or changed. Use the key of ${recorded.id}.`,
@@ -70,18 +82,6 @@ export async function checkKey(
     check.recorded = await recordInstanceBinding(db, instance);
   }
   return check;
-}
-
-/** `GET /v1/instance`; null when the key may not read it (403) or the API has no such endpoint (404). */
-export async function fetchInstance(api: Pick<ClerkApi, 'get'>): Promise<ClerkInstance | null> {
-  try {
-    const body = await api.get<{ id?: unknown; environment_type?: unknown }>('/v1/instance');
-    if (typeof body.id !== 'string') return null;
-    return { id: body.id, environmentType: String(body.environment_type ?? 'unknown') };
-  } catch (error) {
-    if (error instanceof ClerkApiError && (error.status === 404 || error.status === 403)) return null;
-    throw error;
-  }
 }
 
 /** Up to `size` live rows, picked at random. */

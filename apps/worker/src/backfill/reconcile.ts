@@ -1,4 +1,4 @@
-import type { ClerkApi } from '@clerk-sync/backend-api';
+import { type ClerkApi, fetchInstance } from '@clerk-sync/backend-api';
 import {
   applyChanges,
   type ClerkDatabase,
@@ -31,6 +31,12 @@ export interface ReconcileOptions {
   db: ClerkDatabase['db'];
   api: ClerkApi;
   privacy?: PrivacyOptions;
+  /**
+   * The configured instance, already matched against the key's (`GET /v1/instance`): only its rows,
+   * and rows that record none, are judged, and fixes are written as its. Left out, the key's own
+   * answer names the instance, every row is judged, and the instance recorded for the copy must match.
+   */
+  instanceId?: string | null;
   /** Without it, only report. */
   apply?: boolean;
   /** Apply even when more rows are gone than `maxGoneShare` allows (never past a failed key check). */
@@ -115,14 +121,22 @@ export async function runReconcile(options: ReconcileOptions): Promise<TypeDrift
 export async function reconcile(options: ReconcileOptions): Promise<ReconcileReport> {
   const progress = options.progress ?? silentProgress;
   const sources = options.sources ?? allSources;
+  // A configured instance (already matched against the key) judges its own rows and unowned ones;
+  // without one, every row is judged and the recorded instance and the sample guard the key.
+  const configured = options.instanceId != null;
+  const reported = await fetchInstance(options.api);
+  const instanceId = configured ? (options.instanceId ?? null) : (reported?.id ?? null);
   const local: Map<SourceName, Map<string, LocalRow>> = new Map();
-  for (const source of sources) local.set(source.name, await readLocalRows(options.db, tables[source.name]));
-  const key = await checkKey(
-    options.db,
-    options.api,
-    local,
-    options.sampleSize ?? RECONCILE_DEFAULTS.sampleSize,
-  );
+  for (const source of sources) {
+    local.set(
+      source.name,
+      await readLocalRows(options.db, tables[source.name], configured ? instanceId : null),
+    );
+  }
+  const key = await checkKey(options.db, options.api, reported, local, {
+    sampleSize: options.sampleSize ?? RECONCILE_DEFAULTS.sampleSize,
+    strictBinding: !configured,
+  });
   const report: ReconcileReport = {
     instance: key.instance,
     recordedInstance: key.recorded,
@@ -139,7 +153,7 @@ export async function reconcile(options: ReconcileOptions): Promise<ReconcileRep
     const share = options.maxGoneShare ?? RECONCILE_DEFAULTS.maxGoneShare;
     report.refusal = options.force ? null : tooManyGone(report.types, share);
     if (!report.refusal) {
-      for (const c of compared) await applyFixes(options, c);
+      for (const c of compared) await applyFixes({ ...options, instanceId }, c);
       report.applied = true;
     }
   }
@@ -259,6 +273,7 @@ async function applyFixes(
     const outcomes = await applyChanges(options.db, all.slice(i, i + 500), {
       privacy: options.privacy,
       source: 'reconcile',
+      instanceId: options.instanceId ?? null,
     });
     drift.applied += outcomes.filter((o) => o === 'applied').length;
   }

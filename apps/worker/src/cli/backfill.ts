@@ -5,13 +5,14 @@ import { type Command, EXIT, parseCommandArgs } from './command.js';
 import { safe } from './safe-text.js';
 import { printTable } from './table.js';
 
-const usage = `usage: clerk-sync backfill [--restart]
+const usage = `usage: clerk-sync backfill [--restart] [--instance <name>]
 
 Copies every user, organization and membership from Clerk's Backend API into Postgres, through the
 same version guards as webhooks (newer rows are kept). Safe to run while webhooks flow, and to re-run.
 An interrupted run resumes where it stopped.
-  --restart   forget the saved position and start every type from the beginning
-Needs CLERK_SECRET_KEY; see .env.example for CLERK_API_URL, CLERK_API_RATE and the rest.
+  --restart          forget the saved position and start every type from the beginning
+  --instance <name>  with CLERK_INSTANCES: the instance to work on (its key, schema and rows)
+Needs CLERK_SECRET_KEY (CLERK_SECRET_KEY_<NAME> per instance); see .env.example for CLERK_API_URL, CLERK_API_RATE and the rest.
 Exits 0 when every type is complete, 130 when stopped by Ctrl-C or SIGTERM (run again to resume).`;
 
 export const backfillCommand: Command = {
@@ -20,7 +21,10 @@ export const backfillCommand: Command = {
   usage,
   hint: 'Progress so far is saved; run `clerk-sync backfill` again to resume.',
   async run(args, environment) {
-    const values = parseCommandArgs(args, { restart: { type: 'boolean', default: false } });
+    const values = parseCommandArgs(args, {
+      restart: { type: 'boolean', default: false },
+      instance: { type: 'string' },
+    });
     if (values.help) {
       console.log(usage);
       return EXIT.done;
@@ -33,16 +37,20 @@ export const backfillCommand: Command = {
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
 
-    const { env, clerk, database, api } = await openClerkSession(
+    const { env, clerk, database, api, instance } = await openClerkSession(
       environment,
       'clerk-sync backfill',
-      controller.signal,
+      {
+        signal: controller.signal,
+        instance: values.instance,
+      },
     );
     try {
       const summary = await runBackfill({
         db: database.db,
         api,
         privacy: env.privacy,
+        instanceId: instance.id,
         maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
         restart: values.restart,
         pageSize: clerk.BACKFILL_PAGE_SIZE,
@@ -51,12 +59,13 @@ export const backfillCommand: Command = {
         onInvalid: (name, id, reason) => console.error(safe`skipped invalid ${name} ${id}: ${reason}`),
       });
       printTable([
-        ['type', 'fetched', 'applied', 'stale', 'invalid', 'resumed at', 'seconds', 'status'],
+        ['type', 'fetched', 'applied', 'stale', 'conflict', 'invalid', 'resumed at', 'seconds', 'status'],
         ...summary.types.map((t) => [
           t.name,
           t.fetched,
           t.applied,
           t.stale,
+          t.conflict,
           t.invalid,
           t.resumedAt,
           t.seconds.toFixed(1),

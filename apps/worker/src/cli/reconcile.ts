@@ -5,7 +5,7 @@ import { type Command, EXIT, parseCommandArgs, UsageError } from './command.js';
 import { safe, safeDeep } from './safe-text.js';
 import { printTable } from './table.js';
 
-const usage = `usage: clerk-sync reconcile [--apply [--force]] [--exit-code] [--json] [--verbose]
+const usage = `usage: clerk-sync reconcile [--apply [--force]] [--exit-code] [--json] [--verbose] [--instance <name>]
 
 Lists everything in Clerk and compares it with the local copy. Reports rows missing or older locally,
 and live local rows that Clerk no longer has (each confirmed by id). Changes nothing unless --apply:
@@ -19,6 +19,7 @@ rows (RECONCILE_SAMPLE_SIZE per type). Otherwise it stops and changes nothing (e
   --exit-code  exit 3 when drift was found (after fixing it, with --apply)
   --json       print the report as JSON on stdout (progress and messages go to stderr)
   --verbose    print every drifting id (in the JSON: the ids per type)
+  --instance <name>  with CLERK_INSTANCES: the instance to compare (its key, schema and rows)
 Needs CLERK_SECRET_KEY, like backfill. The drift counts are stored for the worker's
 clerk_sync_drift_rows gauge. Exits 0 when the comparison ran (3 on drift with --exit-code),
 4 when a safety check refused.`;
@@ -34,19 +35,23 @@ export const reconcileCommand: Command = {
       'exit-code': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
+      instance: { type: 'string' },
     });
     if (values.help) {
       console.log(usage);
       return EXIT.done;
     }
     if (values.force && !values.apply) throw new UsageError('--force only makes sense with --apply');
-    const session = await openClerkSession(environment, 'clerk-sync reconcile');
-    const { env, clerk, database, api } = session;
+    const session = await openClerkSession(environment, 'clerk-sync reconcile', {
+      instance: values.instance,
+    });
+    const { env, clerk, database, api, instance } = session;
     try {
       const report = await reconcile({
         db: database.db,
         api,
         privacy: env.privacy,
+        instanceId: instance.configured ? instance.id : undefined,
         maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
         apply: values.apply,
         force: values.force,

@@ -11,7 +11,7 @@ import { safe } from './safe-text.js';
 
 const kinds = Object.values(idPrefixes) as SyncableKind[];
 
-const usage = `usage: clerk-sync sync <id> [--kind <kind>] [--organization <org_id>]
+const usage = `usage: clerk-sync sync <id> [--kind <kind>] [--organization <org_id>] [--instance <name>]
 
 Fetches one object from Clerk's Backend API and writes it through the same version guards as the
 backfill: a local row that is newer than Clerk's copy is left as it is. The kind comes from the id's
@@ -21,6 +21,7 @@ prefix (${Object.entries(idPrefixes)
   --kind <kind>              ${kinds.join(', ')}, for an id without a known prefix
   --organization <org_id>    for a membership, invitation or domain that is not in the local copy
                              yet: the organization to look for it in
+  --instance <name>          with CLERK_INSTANCES: the instance the object belongs to
 Clerk has no get-by-id for memberships and domains; they are found in their organization's list.
 Waitlist entries cannot be synced one by one (no get-by-id); run \`clerk-sync backfill\`.
 A 404 writes nothing (not even a tombstone): run \`clerk-sync reconcile\` to confirm deletions.
@@ -36,13 +37,16 @@ export const syncCommand: Command = {
     const { values, positionals } = parseCommandLine(args, {
       kind: { type: 'string' },
       organization: { type: 'string' },
+      instance: { type: 'string' },
     });
     if (values.help) {
       console.log(usage);
       return EXIT.done;
     }
     const { id, kind } = readTarget(positionals, values.kind);
-    const { env, database, api } = await openClerkSession(environment, 'clerk-sync sync');
+    const { env, database, api, instance } = await openClerkSession(environment, 'clerk-sync sync', {
+      instance: values.instance,
+    });
     try {
       const result = await syncEntity(id, {
         db: database.db,
@@ -50,6 +54,7 @@ export const syncCommand: Command = {
         kind,
         organizationId: values.organization,
         privacy: env.privacy,
+        instanceId: instance.id,
         maxFutureSkewMs: env.MAX_FUTURE_SKEW_MS,
       });
       return report(result);
@@ -86,6 +91,11 @@ function report(result: SyncEntityResult): number {
     case 'invalid':
       console.error(
         safe`${result.kind} ${result.id}: Clerk's copy is invalid (${result.reason}); nothing written`,
+      );
+      return EXIT.failed;
+    case 'conflict':
+      console.error(
+        safe`${result.kind} ${result.id}: the local row belongs to another Clerk instance; nothing written`,
       );
       return EXIT.failed;
   }

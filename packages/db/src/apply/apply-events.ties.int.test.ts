@@ -1,5 +1,11 @@
 import { type PreparedEvent, prepareEvent, snapshotEvent } from '@clerk-sync/events';
-import { clerkObject, type FactoryEntity, loadWebhookExamples, makeEvent } from '@clerk-sync/testkit';
+import {
+  clerkObject,
+  type FactoryEntity,
+  loadWebhookExamples,
+  makeEvent,
+  TEST_INSTANCE_ID,
+} from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
@@ -170,11 +176,15 @@ describe.each(backends)('ties on %s', (backend) => {
     it('rank below a webhook event of the same version, whichever comes first', async () => {
       const a = user('user_ties_snap_a');
       await applyEvents(database.db, [deliver(webhook(a, T0 + 5, 'Webhook'), 'msg_ties_snap_a')]);
-      expect(await applyChanges(database.db, [snapshot(a, T0 + 5, 'Snapshot')])).toEqual(['stale']);
+      expect(
+        await applyChanges(database.db, [snapshot(a, T0 + 5, 'Snapshot')], { instanceId: TEST_INSTANCE_ID }),
+      ).toEqual(['stale']);
       expect(await row('users', a.id)).toMatchObject({ first_name: 'Webhook', svix_id: 'msg_ties_snap_a' });
 
       const b = user('user_ties_snap_b');
-      expect(await applyChanges(database.db, [snapshot(b, T0 + 5, 'Snapshot')])).toEqual(['applied']);
+      expect(
+        await applyChanges(database.db, [snapshot(b, T0 + 5, 'Snapshot')], { instanceId: TEST_INSTANCE_ID }),
+      ).toEqual(['applied']);
       expect(await row('users', b.id)).toMatchObject({
         first_name: 'Snapshot',
         event_ts: null,
@@ -187,8 +197,16 @@ describe.each(backends)('ties on %s', (backend) => {
     it('still win with a newer version, and the later of two equal snapshots wins', async () => {
       const c = user('user_ties_snap_c');
       await applyEvents(database.db, [deliver(webhook(c, T0 + 5, 'Webhook'), 'msg_ties_snap_c')]);
-      expect(await applyChanges(database.db, [snapshot(c, T0 + 6, 'Newer snapshot')])).toEqual(['applied']);
-      expect(await applyChanges(database.db, [snapshot(c, T0 + 6, 'Read again')])).toEqual(['applied']);
+      expect(
+        await applyChanges(database.db, [snapshot(c, T0 + 6, 'Newer snapshot')], {
+          instanceId: TEST_INSTANCE_ID,
+        }),
+      ).toEqual(['applied']);
+      expect(
+        await applyChanges(database.db, [snapshot(c, T0 + 6, 'Read again')], {
+          instanceId: TEST_INSTANCE_ID,
+        }),
+      ).toEqual(['applied']);
       expect(await row('users', c.id)).toMatchObject({
         first_name: 'Read again',
         version: T0 + 6,

@@ -13,7 +13,17 @@ import { compareOrderKeys, type OrderKey } from './order-key.js';
 import { defaultPrivacy, type PrivacyOptions } from './privacy.js';
 import { run } from './run-statement.js';
 
-export type ApplyOutcome = 'applied' | 'stale' | 'duplicate' | 'ignored';
+export type ApplyOutcome = 'applied' | 'stale' | 'duplicate' | 'ignored' | 'conflict';
+
+/** Another instance owns the row a change was for: the change was not written (see `applyEvents`). */
+export interface InstanceConflict {
+  table: string;
+  id: string;
+  /** The instance that owns the row. */
+  owner: string;
+  /** The instance of the refused change; `null` when it named none. */
+  writer: string | null;
+}
 
 export interface ApplyResult {
   svixId: string;
@@ -23,6 +33,8 @@ export interface ApplyResult {
    * their addresses, so the caller can purge them from other stores too (dead letters, retried jobs).
    */
   erased?: ErasedSubject;
+  /** On a `conflict`: whose row it was. */
+  conflict?: InstanceConflict;
 }
 
 export interface ApplyOptions {
@@ -35,6 +47,7 @@ interface SchemaSql {
   byTable: Map<EntityTable['name'], EntitySql>;
   insertInbox: string;
   recordOutcomes: string;
+  forgetInbox: string;
   insertMessages: string;
 }
 
@@ -49,6 +62,7 @@ function sqlFor(schema: string): SchemaSql {
       byTable: new Map(entityTables.map((t) => [t.name, buildEntitySql(t, schema)])),
       insertInbox: INSERT_INBOX.replace('"webhook_events"', table('webhook_events')),
       recordOutcomes: RECORD_OUTCOMES.replace('"webhook_events"', table('webhook_events')),
+      forgetInbox: FORGET_INBOX.replace('"webhook_events"', table('webhook_events')),
       insertMessages: INSERT_MESSAGES.replace('"messages"', table('messages')),
     };
     sqlBySchema.set(schema, built);
@@ -56,9 +70,10 @@ function sqlFor(schema: string): SchemaSql {
   return built;
 }
 
-const INSERT_INBOX = `INSERT INTO "webhook_events" ("svix_id", "type", "entity_id", "event_version", "received_at")
-SELECT "svix_id", "type", "entity_id", "event_version", "received_at"
-FROM jsonb_to_recordset($1::jsonb) AS x("svix_id" text, "type" text, "entity_id" text, "event_version" bigint, "received_at" timestamptz)
+const INSERT_INBOX = `INSERT INTO "webhook_events" ("svix_id", "type", "entity_id", "event_version", "received_at", "instance_id")
+SELECT "svix_id", "type", "entity_id", "event_version", "received_at", "instance_id"
+FROM jsonb_to_recordset($1::jsonb) AS x("svix_id" text, "type" text, "entity_id" text, "event_version" bigint,
+  "received_at" timestamptz, "instance_id" text)
 ON CONFLICT ("svix_id") DO NOTHING
 RETURNING "svix_id"`;
 
@@ -66,13 +81,17 @@ const RECORD_OUTCOMES = `UPDATE "webhook_events" AS w SET "outcome" = x."outcome
 FROM jsonb_to_recordset($1::jsonb) AS x("svix_id" text, "outcome" text)
 WHERE w."svix_id" = x."svix_id"`;
 
+/** A refused delivery leaves the inbox, so that a replay (once the conflict is resolved) applies it. */
+const FORGET_INBOX = `DELETE FROM "webhook_events" AS w USING jsonb_to_recordset($1::jsonb) AS x("svix_id" text)
+WHERE w."svix_id" = x."svix_id"`;
+
 const INSERT_MESSAGES = `INSERT INTO "messages" ("id", "kind", "user_id", "address_id", "slug", "status", "delivered_by_clerk",
-  "to_address", "subject", "body", "created_at", "svix_id")
+  "to_address", "subject", "body", "created_at", "svix_id", "instance_id")
 SELECT "id", "kind", "user_id", "address_id", "slug", "status", "delivered_by_clerk", "to_address", "subject", "body",
-  "created_at", "svix_id"
+  "created_at", "svix_id", "instance_id"
 FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "kind" text, "user_id" text, "address_id" text, "slug" text,
   "status" text, "delivered_by_clerk" boolean, "to_address" text, "subject" text, "body" text,
-  "created_at" timestamptz, "svix_id" text)
+  "created_at" timestamptz, "svix_id" text, "instance_id" text)
 ON CONFLICT ("id") DO NOTHING
 RETURNING "id"`;
 
@@ -81,6 +100,8 @@ interface Pending {
   key: string;
   /** Stored as `last_event_id`: the svix-id, or `backfill` / `reconcile`. */
   eventId: string;
+  /** The instance the change comes from; it may write only that instance's rows (and unowned ones). */
+  instanceId: string | null;
   change: EntityChange;
   /** Where the change stands in its row's history; snapshots have no envelope time or svix-id. */
   order: OrderKey;
@@ -96,6 +117,12 @@ interface Pending {
  * - `applied`: the row now reflects it.
  * - `stale`: a change later in the row's order (see `OrderKey`), or a tombstone, was already there (or
  *   arrived in the same batch); the row is unchanged except for immutable facts it lacked.
+ * - `conflict`: the row belongs to another Clerk instance than the event's `instanceId` (which the
+ *   caller sets to the instance that verified it). Nothing is written for it, not even its inbox row,
+ *   so that a replay can apply it once the conflict is resolved; the result names the owner.
+ *
+ * Every row written records the event's instance. A row no instance owns yet (written before
+ * instances were recorded) is claimed by the first instance that writes it.
  *
  * The result does not depend on the order of deliveries, nor on how they are split into batches:
  * upserts are guarded by the order key `(version, envelope timestamp, svix-id)`, which no two events
@@ -118,36 +145,58 @@ export async function applyEvents(
   const firstSeen = new Map<string, PreparedEvent>();
   for (const event of events) if (!firstSeen.has(event.svixId)) firstSeen.set(event.svixId, event);
   const erasures = new Map<string, Erasure>();
+  const conflicts = new Map<string, InstanceConflict>();
 
   await db.transaction().execute(async (trx) => {
     const fresh = await insertInbox(trx, statements, [...firstSeen.values()]);
     const pending: Pending[] = [];
-    const messages: Array<{ key: string; change: MessageChange }> = [];
+    const messages: Array<{ key: string; change: MessageChange; instanceId: string | null }> = [];
     for (const event of fresh) {
       if (event.handled === null || event.version === null) {
         outcomes.set(event.svixId, 'ignored');
         continue;
       }
       const change = changeFor(event.handled, event.version, privacy);
-      if (change.kind === 'message') messages.push({ key: event.svixId, change });
+      const { instanceId } = event;
+      if (change.kind === 'message') messages.push({ key: event.svixId, change, instanceId });
       else {
         const order = { version: change.version, eventTs: event.eventTs, svixId: event.svixId };
-        pending.push({ key: event.svixId, eventId: event.svixId, change, order, index: pending.length });
+        pending.push({
+          key: event.svixId,
+          eventId: event.svixId,
+          instanceId,
+          change,
+          order,
+          index: pending.length,
+        });
       }
       // A companion (a session's user) has its own outcome key: the event's outcome is its own row's.
       for (const companion of companionChanges(event.handled, privacy)) {
         const order = { version: companion.version, eventTs: event.eventTs, svixId: event.svixId };
         const key = `${event.svixId}#${companion.table.name}`;
-        pending.push({ key, eventId: event.svixId, change: companion, order, index: pending.length });
+        pending.push({
+          key,
+          eventId: event.svixId,
+          instanceId,
+          change: companion,
+          order,
+          index: pending.length,
+        });
       }
     }
-    await writeChanges(trx, statements, pending, outcomes, privacy);
+    await writeChanges(trx, statements, pending, outcomes, privacy, conflicts);
     if (messages.length > 0) await writeMessages(trx, statements, messages, outcomes);
     const messageIds = messages.map((m) => m.change.id);
     for (const e of await holdErasure(trx, statements.schema, withOutcomes(pending, outcomes), messageIds))
       if (e.eventId) erasures.set(e.eventId, e);
     const recorded = fresh.map((e) => ({ svix_id: e.svixId, outcome: outcomes.get(e.svixId) ?? 'stale' }));
-    await run(trx, statements.recordOutcomes, recorded);
+    await run(
+      trx,
+      statements.recordOutcomes,
+      recorded.filter((r) => r.outcome !== 'conflict'),
+    );
+    const refused = recorded.filter((r) => r.outcome === 'conflict');
+    if (refused.length > 0) await run(trx, statements.forgetInbox, refused);
   });
 
   const reported = new Set<string>();
@@ -157,6 +206,8 @@ export async function applyEvents(
     if (!first) return { svixId, outcome: 'duplicate' };
     const erased = erasures.get(svixId);
     const outcome = outcomes.get(svixId) ?? 'duplicate';
+    const conflict = conflicts.get(svixId);
+    if (conflict) return { svixId, outcome, conflict };
     return erased
       ? { svixId, outcome, erased: { userId: erased.userId, addressHashes: erased.addressHashes } }
       : { svixId, outcome };
@@ -181,25 +232,36 @@ export async function applyChanges(
   changes: readonly EntityChange[],
   options: ApplyOptions & {
     source?: string;
+    /**
+     * The instance the changes come from (`GET /v1/instance` of the key that read them): rows of
+     * other instances are left alone (`conflict`). `null` (an instance not known) writes any row and
+     * leaves its instance as it is: only one instance can be behind it.
+     */
+    instanceId: string | null;
     alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>;
-  } = {},
-): Promise<Array<'applied' | 'stale'>> {
+  },
+): Promise<Array<'applied' | 'stale' | 'conflict'>> {
   const outcomes = new Map<string, ApplyOutcome>();
   const eventId = options.source ?? 'backfill';
+  const { instanceId } = options;
   const pending = changes.map((change, index) => ({
     key: String(index),
     eventId,
+    instanceId,
     change,
     order: { version: change.version, eventTs: null, svixId: null },
     index,
   }));
   const statements = sqlFor(schemaOf(db));
   await db.transaction().execute(async (trx) => {
-    await writeChanges(trx, statements, pending, outcomes, options.privacy ?? defaultPrivacy);
+    await writeChanges(trx, statements, pending, outcomes, options.privacy ?? defaultPrivacy, new Map());
     await holdErasure(trx, statements.schema, withOutcomes(pending, outcomes), []);
     await options.alsoInTransaction?.(trx);
   });
-  return pending.map((p) => (outcomes.get(p.key) === 'applied' ? 'applied' : 'stale'));
+  return pending.map((p) => {
+    const outcome = outcomes.get(p.key);
+    return outcome === 'applied' || outcome === 'conflict' ? outcome : 'stale';
+  });
 }
 
 async function insertInbox(
@@ -214,6 +276,7 @@ async function insertInbox(
       entity_id: e.entityId,
       event_version: e.version,
       received_at: new Date(e.receivedAt).toISOString(),
+      instance_id: e.instanceId,
     }))
     .sort((a, b) => (a.svix_id < b.svix_id ? -1 : 1));
   const inserted = new Set(
@@ -228,10 +291,11 @@ async function writeChanges(
   pending: Pending[],
   outcomes: Map<string, ApplyOutcome>,
   privacy: PrivacyOptions,
+  conflicts: Map<string, InstanceConflict>,
 ): Promise<void> {
   for (const table of entityTables) {
     const forTable = pending.filter((p) => p.change.table.name === table.name);
-    if (forTable.length > 0) await writeTable(trx, statements, table, forTable, outcomes, privacy);
+    if (forTable.length > 0) await writeTable(trx, statements, table, forTable, outcomes, privacy, conflicts);
   }
 }
 
@@ -242,52 +306,112 @@ async function writeTable(
   pending: Pending[],
   outcomes: Map<string, ApplyOutcome>,
   privacy: PrivacyOptions,
+  conflicts: Map<string, InstanceConflict>,
 ): Promise<void> {
   const statements = schemaSql.byTable.get(table.name);
   if (!statements) throw new Error(`no SQL for table ${table.name}`);
+  // One winner per row and instance (see `writeWinners` for two instances naming one id).
   const winners = new Map<string, Pending>();
   const losers: Pending[] = [];
   for (const p of pending) {
-    const current = winners.get(p.change.id);
+    const slot = `${p.instanceId ?? ''}\u0000${p.change.id}`;
+    const current = winners.get(slot);
     if (current === undefined) {
-      winners.set(p.change.id, p);
+      winners.set(slot, p);
     } else if (beats(p, current)) {
-      winners.set(p.change.id, p);
+      winners.set(slot, p);
       losers.push(current);
     } else {
       losers.push(p);
     }
   }
-  const byId = (a: Pending, b: Pending) => (a.change.id < b.change.id ? -1 : 1);
-  const upserts = [...winners.values()].filter((p) => p.change.kind === 'upsert').sort(byId);
-  const deletes = [...winners.values()].filter((p) => p.change.kind === 'delete').sort(byId);
-
   if (table.name === userTable.name) {
-    await lockRows(trx, schemaSql.schema, table, statements, winners.keys());
+    const ids = new Set([...winners.values()].map((p) => p.change.id));
+    await lockRows(trx, schemaSql.schema, table, statements, ids);
     await rememberAddresses(trx, schemaSql.schema, pending);
   }
+  const applied = await writeWinners(trx, table, statements, privacy, [...winners.values()]);
 
-  const applied = new Set<string>();
-  if (upserts.length > 0) {
-    const rows = upserts.map((p) => rowOf(table, p));
-    for (const r of await run<{ id: string }>(trx, statements.upsert, rows)) applied.add(r.id);
-  }
-  if (deletes.length > 0) {
-    const isUser = table.name === userTable.name;
-    const statement =
-      isUser && privacy.userDeletion === 'hard' ? statements.hardDelete : statements.tombstone;
-    const rows = deletes.map((p) => ({ ...rowOf(table, p), deleted_at: p.change.deletedAt ?? null }));
-    for (const r of await run<{ id: string }>(trx, statement, rows)) applied.add(r.id);
-  }
-
-  const stale = [...losers];
+  let stale = [...losers];
   for (const p of winners.values()) {
-    if (applied.has(p.change.id)) outcomes.set(p.key, 'applied');
+    if (applied.has(p)) outcomes.set(p.key, 'applied');
     else stale.push(p);
   }
+  if (stale.length > 0) stale = await withoutConflicts(trx, table, statements, stale, outcomes, conflicts);
   for (const p of stale) outcomes.set(p.key, 'stale');
   const fills = fillRows(table, stale);
   if (fills.length > 0) await run(trx, statements.fillImmutable, fills);
+}
+
+/**
+ * Writes the winners, one statement per kind, and returns those that applied. A statement may touch
+ * an id once, so when two instances' changes name one id (only a misconfiguration or a forged event
+ * does that) they go in rounds, in arrival order: the first claims or owns the row, the guard refuses
+ * the other.
+ */
+async function writeWinners(
+  trx: Transaction<Database>,
+  table: EntityTable,
+  statements: EntitySql,
+  privacy: PrivacyOptions,
+  winners: readonly Pending[],
+): Promise<Set<Pending>> {
+  const rounds: Pending[][] = [];
+  const seen = new Map<string, number>();
+  for (const p of winners) {
+    const round = seen.get(p.change.id) ?? 0;
+    seen.set(p.change.id, round + 1);
+    const members = rounds[round] ?? [];
+    members.push(p);
+    rounds[round] = members;
+  }
+  const byId = (a: Pending, b: Pending) => (a.change.id < b.change.id ? -1 : 1);
+  const hard = table.name === userTable.name && privacy.userDeletion === 'hard';
+  const applied = new Set<Pending>();
+  for (const round of rounds) {
+    const upserts = round.filter((p) => p.change.kind === 'upsert').sort(byId);
+    const deletes = round.filter((p) => p.change.kind === 'delete').sort(byId);
+    const written = new Set<string>();
+    if (upserts.length > 0) {
+      const rows = upserts.map((p) => rowOf(table, p));
+      for (const r of await run<{ id: string }>(trx, statements.upsert, rows)) written.add(r.id);
+    }
+    if (deletes.length > 0) {
+      const rows = deletes.map((p) => ({ ...rowOf(table, p), deleted_at: p.change.deletedAt ?? null }));
+      const statement = hard ? statements.hardDelete : statements.tombstone;
+      for (const r of await run<{ id: string }>(trx, statement, rows)) written.add(r.id);
+    }
+    for (const p of round) if (written.has(p.change.id)) applied.add(p);
+  }
+  return applied;
+}
+
+/**
+ * Of the changes that did not apply, those refused because another instance owns the row: marked
+ * `conflict` (with the owner, for the dead letter's reason). Returns the rest, which are stale.
+ */
+async function withoutConflicts(
+  trx: Transaction<Database>,
+  table: EntityTable,
+  statements: EntitySql,
+  unapplied: Pending[],
+  outcomes: Map<string, ApplyOutcome>,
+  conflicts: Map<string, InstanceConflict>,
+): Promise<Pending[]> {
+  const ids = [...new Set(unapplied.map((p) => p.change.id))].sort().map((id) => ({ id }));
+  const owners = new Map(
+    (await run<{ id: string; instance_id: string }>(trx, statements.owners, ids)).map((r) => [
+      r.id,
+      r.instance_id,
+    ]),
+  );
+  return unapplied.filter((p) => {
+    const owner = owners.get(p.change.id);
+    if (owner === undefined || p.instanceId === null || owner === p.instanceId) return true;
+    outcomes.set(p.key, 'conflict');
+    conflicts.set(p.key, { table: table.name, id: p.change.id, owner, writer: p.instanceId });
+    return false;
+  });
 }
 
 /**
@@ -303,7 +427,7 @@ function fillRows(table: EntityTable, stale: readonly Pending[]): Array<Record<s
     for (const column of columns) {
       const value = p.change.values[column];
       if (value == null) continue;
-      const row = rows.get(p.change.id) ?? { id: p.change.id };
+      const row = rows.get(p.change.id) ?? { id: p.change.id, instance_id: p.instanceId };
       if (!Object.hasOwn(row, column)) row[column] = value;
       rows.set(p.change.id, row);
     }
@@ -333,11 +457,16 @@ async function lockRows(
 async function writeMessages(
   trx: Transaction<Database>,
   statements: SchemaSql,
-  messages: Array<{ key: string; change: MessageChange }>,
+  messages: Array<{ key: string; change: MessageChange; instanceId: string | null }>,
   outcomes: Map<string, ApplyOutcome>,
 ): Promise<void> {
   const rows = messages
-    .map(({ key, change }) => ({ id: change.id, svix_id: key, ...change.values }))
+    .map(({ key, change, instanceId }) => ({
+      id: change.id,
+      svix_id: key,
+      instance_id: instanceId,
+      ...change.values,
+    }))
     .sort((a, b) => (a.id < b.id ? -1 : 1));
   const inserted = new Set(
     (await run<{ id: string }>(trx, statements.insertMessages, rows)).map((r) => r.id),
@@ -377,6 +506,7 @@ function rowOf(table: EntityTable, p: Pending): Record<string, unknown> {
     last_event_id: p.eventId,
     event_ts: p.order.eventTs,
     svix_id: p.order.svixId,
+    instance_id: p.instanceId,
   };
   for (const column of Object.keys(table.columns)) {
     const erased = change.kind === 'delete' && table.personal.includes(column);

@@ -4,11 +4,14 @@ import { membershipTable } from '../tables/organization-membership.table.js';
 import { userTable } from '../tables/user.table.js';
 import { buildEntitySql, qualified } from './entity-sql.js';
 
-const statementNames = ['upsert', 'tombstone', 'hardDelete', 'fillImmutable', 'lockRows'] as const;
+const statementNames = ['upsert', 'tombstone', 'hardDelete', 'fillImmutable', 'owners', 'lockRows'] as const;
 
 /** The order key of row `r` as the guards compare it: version, envelope timestamp, svix-id (bytewise). */
 const key = (r: string) =>
   `(${r}."version", COALESCE(${r}."event_ts", -1), COALESCE(${r}."svix_id", '') COLLATE "C")`;
+/** The instance guard: a row no instance owns yet, or one the writer's own instance owns. */
+const owned = (row: string, writer: string) =>
+  `(${row}."instance_id" IS NULL OR ${writer}."instance_id" IS NULL OR ${row}."instance_id" = ${writer}."instance_id")`;
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('buildEntitySql, as text', () => {
@@ -39,7 +42,7 @@ describe('buildEntitySql, as text', () => {
     expect(users.upsert).toContain('ON CONFLICT ("id") DO UPDATE SET');
     expect(users.upsert).toMatch(
       new RegExp(
-        `\\nWHERE t\\."deleted_at" IS NULL AND ${escapeRegExp(`${key('t')} <= ${key('excluded')}`)}\\nRETURNING "id"$`,
+        `\\nWHERE t\\."deleted_at" IS NULL AND ${escapeRegExp(`${key('t')} <= ${key('excluded')} AND ${owned('t', 'excluded')}`)}\\nRETURNING "id"$`,
       ),
     );
     expect(users.upsert.match(/ <= /g)).toHaveLength(1);
@@ -55,7 +58,7 @@ describe('buildEntitySql, as text', () => {
   it('guards the tombstone: it replaces a live row whatever its version, a tombstone only when later', () => {
     expect(users.tombstone).toMatch(
       new RegExp(
-        `\\nWHERE t\\."deleted_at" IS NULL OR ${escapeRegExp(`${key('t')} < ${key('excluded')}`)}\\nRETURNING "id"$`,
+        `\\nWHERE \\(t\\."deleted_at" IS NULL OR ${escapeRegExp(`${key('t')} < ${key('excluded')}) AND ${owned('t', 'excluded')}`)}\\nRETURNING "id"$`,
       ),
     );
     expect(users.tombstone).toContain('"external_id" = COALESCE(excluded."external_id", t."external_id")');
@@ -65,8 +68,24 @@ describe('buildEntitySql, as text', () => {
   it('guards the hard delete: a tombstones entry is replaced only by a later order key', () => {
     expect(users.hardDelete).toContain('DELETE FROM "tenant_a"."users" AS t');
     expect(users.hardDelete).toMatch(
-      new RegExp(`\\nWHERE ${escapeRegExp(`${key('tb')} < ${key('excluded')}`)}\\nRETURNING "id"$`),
+      new RegExp(
+        `\\nWHERE ${escapeRegExp(`${key('tb')} < ${key('excluded')} AND ${owned('tb', 'excluded')}`)}\\nRETURNING "id"$`,
+      ),
     );
+    // Another instance's row is neither removed nor shadowed by a tombstones entry.
+    expect(users.hardDelete).toContain(`WHERE t."id" = d."id" AND ${owned('t', 'd')}`);
+    expect(users.hardDelete).toContain(
+      `WHERE NOT EXISTS (SELECT 1 FROM "tenant_a"."users" o WHERE o."id" = x."id" AND NOT ${owned('o', 'x')})`,
+    );
+  });
+
+  it('records the writer’s instance, claims a row that records none, and never moves a row to another', () => {
+    for (const statement of [users.upsert, users.tombstone]) {
+      expect(statement).toContain('"instance_id" = COALESCE(t."instance_id", excluded."instance_id")');
+    }
+    expect(users.hardDelete).toContain('"instance_id" = COALESCE(tb."instance_id", excluded."instance_id")');
+    expect(users.fillImmutable).toContain(`WHERE t."id" = x."id" AND ${owned('t', 'x')} AND (`);
+    expect(users.owners).toContain('COALESCE(t."instance_id", tb."instance_id") AS "instance_id"');
   });
 
   it('keeps immutable facts once known and overwrites the other columns', () => {
@@ -95,6 +114,7 @@ describe('buildEntitySql, as text', () => {
         '"last_event_id" text',
         '"event_ts" bigint',
         '"svix_id" text',
+        '"instance_id" text',
       ];
       expect(declared).toBe(expected.join(', '));
     },

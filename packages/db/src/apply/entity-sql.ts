@@ -24,6 +24,11 @@ export interface EntitySql {
    */
   fillImmutable: string;
   /**
+   * For each `$1` id, the instance that owns it: the row's `instance_id`, or its hard-delete tombstone's.
+   * Ids with no row, or rows no instance owns yet, are left out.
+   */
+  owners: string;
+  /**
    * Serialises writers of the same rows: one `pg_advisory_xact_lock` per `$1` key, taken in hash order
    * so that two batches never wait on each other in a cycle. Held until commit.
    */
@@ -55,6 +60,7 @@ export function buildEntitySql(table: EntityTable, schema: string): EntitySql {
       '"last_event_id" text',
       '"event_ts" bigint',
       '"svix_id" text',
+      '"instance_id" text',
       ...extra,
     ].join(', ')})`;
   const keep = (c: string) =>
@@ -64,33 +70,46 @@ export function buildEntitySql(table: EntityTable, schema: string): EntitySql {
   const onDelete = (c: string) =>
     table.keptOnDelete.includes(c) ? `${q(c)} = COALESCE(excluded.${q(c)}, t.${q(c)})` : keep(c);
   const lifecycle = ['version', 'last_event_id', 'event_ts', 'svix_id'];
-  const insertCols = ['id', ...data, ...lifecycle].map(q).join(', ');
-  const bookkeeping = lifecycle.map((c) => `${q(c)} = excluded.${q(c)}`);
+  const insertCols = ['id', ...data, ...lifecycle, 'instance_id'].map(q).join(', ');
+  const bookkeeping = (alias: string) => [
+    ...lifecycle.map((c) => `${q(c)} = excluded.${q(c)}`),
+    // A row no instance owns yet (written before instances were recorded) is claimed by its writer.
+    `"instance_id" = COALESCE(${alias}."instance_id", excluded."instance_id")`,
+  ];
   const notHardDeleted = `NOT EXISTS (SELECT 1 FROM ${tombstones} tb WHERE tb."entity" = '${table.name}' AND tb."id" = x."id")`;
+  // A writer may write rows of its own instance and rows that record none. A writer that names no
+  // instance (one instance configured without its id, events that carry none) is not refused: only
+  // one instance can feed it, and it leaves the row's instance as it is.
+  const owned = (row: string, writer: string) =>
+    `(${row}."instance_id" IS NULL OR ${writer}."instance_id" IS NULL OR ${row}."instance_id" = ${writer}."instance_id")`;
 
   const upsert = `INSERT INTO ${target} AS t (${insertCols})
 SELECT ${insertCols} FROM ${recordset([])}
 WHERE ${notHardDeleted}
-ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping].join(', ')}
-WHERE t."deleted_at" IS NULL AND ${orderOf('t')} <= ${orderOf('excluded')}
+ON CONFLICT ("id") DO UPDATE SET ${[...data.map(keep), ...bookkeeping('t')].join(', ')}
+WHERE t."deleted_at" IS NULL AND ${orderOf('t')} <= ${orderOf('excluded')} AND ${owned('t', 'excluded')}
 RETURNING "id"`;
 
   const tombstone = `INSERT INTO ${target} AS t (${insertCols}, "deleted_at")
 SELECT ${insertCols}, "deleted_at" FROM ${recordset(['"deleted_at" timestamptz'])}
 WHERE ${notHardDeleted}
-ON CONFLICT ("id") DO UPDATE SET ${[...data.map(onDelete), ...bookkeeping, '"deleted_at" = excluded."deleted_at"'].join(', ')}
-WHERE t."deleted_at" IS NULL OR ${orderOf('t')} < ${orderOf('excluded')}
+ON CONFLICT ("id") DO UPDATE SET ${[...data.map(onDelete), ...bookkeeping('t'), '"deleted_at" = excluded."deleted_at"'].join(', ')}
+WHERE (t."deleted_at" IS NULL OR ${orderOf('t')} < ${orderOf('excluded')}) AND ${owned('t', 'excluded')}
 RETURNING "id"`;
 
+  // Both parts see the rows as they were before the statement: another instance's row is neither
+  // removed nor shadowed by a tombstone.
   const hardDelete = `WITH removed AS (
-  DELETE FROM ${target} AS t USING jsonb_to_recordset($1::jsonb) AS d("id" text) WHERE t."id" = d."id"
+  DELETE FROM ${target} AS t USING jsonb_to_recordset($1::jsonb) AS d("id" text, "instance_id" text)
+  WHERE t."id" = d."id" AND ${owned('t', 'd')}
 )
-INSERT INTO ${tombstones} AS tb ("entity", "id", "deleted_at", ${lifecycle.map(q).join(', ')})
-SELECT '${table.name}', "id", "deleted_at", ${lifecycle.map(q).join(', ')}
+INSERT INTO ${tombstones} AS tb ("entity", "id", "deleted_at", ${lifecycle.map(q).join(', ')}, "instance_id")
+SELECT '${table.name}', "id", "deleted_at", ${lifecycle.map(q).join(', ')}, "instance_id"
 FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "deleted_at" timestamptz, "version" bigint, "last_event_id" text,
-  "event_ts" bigint, "svix_id" text)
-ON CONFLICT ("entity", "id") DO UPDATE SET "deleted_at" = excluded."deleted_at", ${bookkeeping.join(', ')}
-WHERE ${orderOf('tb')} < ${orderOf('excluded')}
+  "event_ts" bigint, "svix_id" text, "instance_id" text)
+WHERE NOT EXISTS (SELECT 1 FROM ${target} o WHERE o."id" = x."id" AND NOT ${owned('o', 'x')})
+ON CONFLICT ("entity", "id") DO UPDATE SET "deleted_at" = excluded."deleted_at", ${bookkeeping('tb').join(', ')}
+WHERE ${orderOf('tb')} < ${orderOf('excluded')} AND ${owned('tb', 'excluded')}
 RETURNING "id"`;
 
   const tombstoned = 't."deleted_at" IS NOT NULL';
@@ -106,12 +125,18 @@ RETURNING "id"`;
   ];
   const fillImmutable = `UPDATE ${target} AS t SET ${fills.map((f) => f.set).join(', ')}
 FROM ${recordset([])}
-WHERE t."id" = x."id" AND (${fills.map((f) => f.lacks).join(' OR ')})`;
+WHERE t."id" = x."id" AND ${owned('t', 'x')} AND (${fills.map((f) => f.lacks).join(' OR ')})`;
+
+  const owners = `SELECT x."id", COALESCE(t."instance_id", tb."instance_id") AS "instance_id"
+FROM jsonb_to_recordset($1::jsonb) AS x("id" text)
+LEFT JOIN ${target} t ON t."id" = x."id"
+LEFT JOIN ${tombstones} tb ON tb."entity" = '${table.name}' AND tb."id" = x."id"
+WHERE COALESCE(t."instance_id", tb."instance_id") IS NOT NULL`;
 
   const lockRows = `SELECT pg_catalog.pg_advisory_xact_lock(l."key") FROM (
   SELECT DISTINCT pg_catalog.hashtextextended(x."key", 0) AS "key" FROM jsonb_to_recordset($1::jsonb) AS x("key" text)
   ORDER BY 1
 ) AS l`;
 
-  return { upsert, tombstone, hardDelete, fillImmutable, lockRows };
+  return { upsert, tombstone, hardDelete, fillImmutable, owners, lockRows };
 }

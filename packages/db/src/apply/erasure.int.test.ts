@@ -1,5 +1,5 @@
 import { addressHash, type PreparedEvent, prepareEvent } from '@clerk-sync/events';
-import { loadWebhookExamples, makeEvent } from '@clerk-sync/testkit';
+import { loadWebhookExamples, makeEvent, TEST_INSTANCE_ID } from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
@@ -298,7 +298,11 @@ describe.each(backends)('erasure that holds, on %s', (backend) => {
       const address = `h.${tag}@example.test`;
       const created = userCreated(id, address, `h2.${tag}@example.test`);
       await apply([created, invitation('created', `orginv_h_${tag}`, address, T0 + 10)]);
-      await applyChanges(database.db, [tombstone(userTable, id, T0 + 100)], { privacy, source: 'reconcile' });
+      await applyChanges(database.db, [tombstone(userTable, id, T0 + 100)], {
+        instanceId: TEST_INSTANCE_ID,
+        privacy,
+        source: 'reconcile',
+      });
       expect(await addressOf('organization_invitations', `orginv_h_${tag}`)).toBeNull();
       expect((await audit(`orginv_h_${tag}`)).at(-1)).toMatchObject({
         event_id: 'reconcile',
@@ -309,9 +313,7 @@ describe.each(backends)('erasure that holds, on %s', (backend) => {
       const outcomes = await applyChanges(
         database.db,
         [entityChangeFor(snapshot.handled, snapshot.version, privacy)],
-        {
-          privacy,
-        },
+        { instanceId: TEST_INSTANCE_ID, privacy },
       );
       expect(outcomes).toEqual(['stale']);
       const text = JSON.stringify(

@@ -1,5 +1,5 @@
 import { type HandledEvent, prepareEvent } from '@clerk-sync/events';
-import { type FactoryEntity, makeEvent } from '@clerk-sync/testkit';
+import { type FactoryEntity, makeEvent, TEST_INSTANCE_ID } from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
@@ -61,6 +61,7 @@ describe('USER_DELETION=hard against a concurrent older update (postgres)', () =
       reached = resolve;
     });
     const deleting = applyChanges(database.db, [tombstone(userTable, id, T0 + 10)], {
+      instanceId: TEST_INSTANCE_ID,
       privacy: hard,
       source: 'reconcile',
       alsoInTransaction: async () => {
@@ -109,7 +110,10 @@ describe('USER_DELETION=hard against a concurrent older update (postgres)', () =
       T0 + 5,
       hard,
     );
-    const [outcome] = await applyChanges(database.db, [change], { privacy: hard });
+    const [outcome] = await applyChanges(database.db, [change], {
+      instanceId: TEST_INSTANCE_ID,
+      privacy: hard,
+    });
     return outcome ?? 'missing';
   };
 

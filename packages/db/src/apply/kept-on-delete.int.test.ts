@@ -1,5 +1,11 @@
 import { type PreparedEvent, prepareEvent } from '@clerk-sync/events';
-import { type ClerkEnvelope, type FactoryEntity, loadWebhookExamples, makeEvent } from '@clerk-sync/testkit';
+import {
+  type ClerkEnvelope,
+  type FactoryEntity,
+  loadWebhookExamples,
+  makeEvent,
+  TEST_INSTANCE_ID,
+} from '@clerk-sync/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
 import { userTable } from '../tables/user.table.js';
@@ -136,10 +142,14 @@ describe.each(backends)('what a deleted user keeps, on %s', (backend) => {
     const id = 'user_kept_6';
     await apply([userEvent(id, 'created', T0, 'ext_6')]);
     const gone = tombstone(userTable, id, T0 + 9);
-    expect(await applyChanges(database.db, [gone], { source: 'reconcile', privacy })).toEqual(['applied']);
+    expect(
+      await applyChanges(database.db, [gone], { instanceId: TEST_INSTANCE_ID, source: 'reconcile', privacy }),
+    ).toEqual(['applied']);
     const before = await row(id);
     expect(before).toMatchObject({ external_id: 'ext_6', last_event_id: 'reconcile', ...erased });
-    expect(await applyChanges(database.db, [gone], { source: 'reconcile', privacy })).toEqual(['stale']);
+    expect(
+      await applyChanges(database.db, [gone], { instanceId: TEST_INSTANCE_ID, source: 'reconcile', privacy }),
+    ).toEqual(['stale']);
     expect(await row(id)).toEqual(before);
   });
 

@@ -1,5 +1,5 @@
 import { prepareEvent } from '@clerk-sync/events';
-import { clerkObject, makeEvent } from '@clerk-sync/testkit';
+import { clerkObject, makeEvent, TEST_INSTANCE_ID } from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,8 +62,11 @@ describe.each(backends)('the change feed on %s', (backend) => {
         version,
         defaultPrivacy,
       );
-    await applyChanges(database.db, [snapshot('user_f2', T0)]);
-    await applyChanges(database.db, [snapshot('user_f2', T0 + 1)], { source: 'reconcile' });
+    await applyChanges(database.db, [snapshot('user_f2', T0)], { instanceId: TEST_INSTANCE_ID });
+    await applyChanges(database.db, [snapshot('user_f2', T0 + 1)], {
+      instanceId: TEST_INSTANCE_ID,
+      source: 'reconcile',
+    });
     const hard = { ...defaultPrivacy, userDeletion: 'hard' as const };
     await applyEvents(database.db, [deliver(makeEvent(user('user_f2'), 'deleted', T0 + 2))], {
       privacy: hard,
@@ -131,6 +134,7 @@ describe('the change feed on Postgres, across connections', () => {
     );
     // Writes first, commits last.
     const early = applyChanges(database.db, [snapshot], {
+      instanceId: TEST_INSTANCE_ID,
       alsoInTransaction: async () => {
         written();
         await held;

@@ -12,6 +12,7 @@ import * as erasureRegistry from './2026-11-24T2010-erasure-registry.js';
 import * as retention from './2026-11-24T2020-retention.js';
 import * as clientViewsAndFeed from './2026-11-24T2030-client-views-and-feed.js';
 import * as reconcileGuard from './2026-11-24T2130-reconcile-guard.js';
+import * as instances from './2026-11-24T2200-instances.js';
 
 /**
  * Every migration, by name. Names sort by date; an applied migration is frozen: add a new one instead.
@@ -31,4 +32,5 @@ export const migrations: Record<string, Migration> = {
   '2026-11-24T2020-retention': retention,
   '2026-11-24T2030-client-views-and-feed': clientViewsAndFeed,
   '2026-11-24T2130-reconcile-guard': reconcileGuard,
+  '2026-11-24T2200-instances': instances,
 };

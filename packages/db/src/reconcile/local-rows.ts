@@ -10,17 +10,26 @@ export interface LocalRow {
   deleted: boolean;
   /** For tables with an `organization_id` (memberships, invitations, domains): where to ask Clerk whether it is gone. */
   organizationId: string | null;
+  /** The row records no instance (written before instances were recorded). */
+  unowned: boolean;
 }
 
-/** Every row of `table`, tombstones included, by id. */
+/**
+ * Every row of `table`, tombstones included, by id. Given an instance, only that instance's rows and
+ * rows that record none: another instance's rows are not this reconcile's to judge.
+ */
 export async function readLocalRows(
   db: Kysely<Database> | Transaction<Database>,
   table: EntityTable & { name: EntityTableName },
+  instanceId?: string | null,
 ): Promise<Map<string, LocalRow>> {
   const rows = await db
     .selectFrom(table.name)
-    .select(['id', 'version', 'deleted_at'])
+    .select(['id', 'version', 'deleted_at', 'instance_id'])
     .$if('organization_id' in table.columns, (qb) => qb.select('organization_id'))
+    .$if(instanceId != null, (qb) =>
+      qb.where((eb) => eb.or([eb('instance_id', '=', instanceId ?? ''), eb('instance_id', 'is', null)])),
+    )
     .execute();
   const local = new Map<string, LocalRow>();
   for (const r of rows) {
@@ -28,6 +37,7 @@ export async function readLocalRows(
       version: Number(r.version),
       deleted: r.deleted_at !== null,
       organizationId: r.organization_id ?? null,
+      unowned: r.instance_id === null,
     });
   }
   return local;

@@ -184,7 +184,8 @@ export const columnComments: Record<ColumnName, string> = {
   event_ts:
     'Envelope timestamp (ms) of the event that wrote the row: the tie-break after version. NULL for snapshots from backfill or reconcile.',
   singleton: 'Always true: the table holds one row at most.',
-  instance_id: "Clerk's instance id (ins_…), from GET /v1/instance.",
+  instance_id:
+    'The Clerk instance (ins_…) the row came from. NULL on rows written before instances were recorded, until clerk-sync adopt-instance assigns them or their instance writes them next.',
   environment_type: 'development or production, as Clerk reports it.',
   recorded_at: 'When the instance was recorded.',
   rows: 'Number of rows.',
@@ -195,6 +196,7 @@ export const columnComments: Record<ColumnName, string> = {
 /** Where a column's meaning in one relation differs from {@link columnComments}. */
 export const columnCommentOverrides: Partial<Record<RelationName, Partial<Record<ColumnName, string>>>> = {
   audit_log: { id: 'Position in the log.', version: 'Version of the row after the change.' },
+  clerk_instance: { instance_id: "Clerk's instance id (ins_…), from GET /v1/instance." },
   changes: { version: 'Version of the row after the change.' },
   erased_subjects: {
     subject: 'The user id (kind user) or an address_hash() (kind email or phone).',

@@ -36,6 +36,11 @@ export const lifecycleColumns = {
   event_ts: nullable('bigint'),
   /** The svix-id of the event that wrote the row, as the last tie-break; NULL for snapshots and older rows. */
   svix_id: nullable('text'),
+  /**
+   * The Clerk instance (`ins_…`) the row belongs to; NULL for rows written before instances were
+   * recorded, until an instance claims or adopts them. Another instance's changes never write it.
+   */
+  instance_id: nullable('text'),
 } as const;
 
 /** `created_at` and `updated_at`, as Clerk sends them on every object: spread into a table's `columns`. */

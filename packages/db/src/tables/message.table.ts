@@ -18,6 +18,7 @@ export const messageTable = {
     body: nullable('text'),
     created_at: nullable('timestamptz'),
     svix_id: nullable('text'),
+    instance_id: nullable('text'),
   },
 } as const satisfies Relation;
 

@@ -17,6 +17,7 @@ export const tombstoneTable = {
     /** The envelope timestamp (ms) and svix-id of the delete, which order deletes of equal version. */
     event_ts: nullable('bigint'),
     svix_id: nullable('text'),
+    instance_id: nullable('text'),
   },
 } as const satisfies Relation;
 

@@ -17,6 +17,7 @@ export const webhookEventTable = {
     received_at: notNull('timestamptz'),
     applied_at: withDefault('timestamptz'),
     outcome: nullable('text', inboxOutcomes),
+    instance_id: nullable('text'),
   },
 } as const satisfies Relation;
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { clerkObject, type FactoryEntity } from '../event-factory.js';
+import { clerkObject, type FactoryEntity, TEST_INSTANCE_ID } from '../event-factory.js';
 import { type CatalogKind, catalogObject } from './catalog-object.js';
 import { type Catalog, catalogAnswer } from './catalog-routes.js';
 import { CLERK_RATE_LIMITS, type RateLimit, TokenBucket } from './token-bucket.js';
@@ -84,7 +84,7 @@ export class FakeClerk {
 
   constructor(options: FakeClerkOptions = {}) {
     this.secretKey = options.secretKey ?? 'sk_test_fake_clerk';
-    this.instanceId = options.instanceId ?? 'ins_fake_clerk';
+    this.instanceId = options.instanceId ?? TEST_INSTANCE_ID;
     this.environmentType = options.environmentType ?? 'development';
     this.latencyMs = options.latencyMs ?? 0;
     const limit = options.rateLimit === undefined ? 'production' : options.rateLimit;
