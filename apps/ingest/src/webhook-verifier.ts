@@ -103,23 +103,7 @@ export function createVerifier(
     return { ok: true, signed: { id, timestamp, candidates } };
   };
 
-  const verifyBody = ({ id, timestamp, candidates }: SignedHeaders, body: Uint8Array): string | undefined => {
-    const offered = candidates.map((sig) => Buffer.from(sig, 'utf8'));
-    let matched: string | undefined;
-    for (const { key, instance } of keys) {
-      // The timestamp is signed as svix signs it: the parsed number, so "0017…" signs as "17…".
-      const expected = Buffer.from(
-        createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64'),
-        'utf8',
-      );
-      // Compare every candidate with every key of every instance, without stopping early, so timing
-      // reveals neither whether nor which secret matched.
-      for (const sig of offered) {
-        if (sig.length === expected.length && timingSafeEqual(sig, expected)) matched = instance;
-      }
-    }
-    return matched;
-  };
+  const verifyBody = (signed: SignedHeaders, body: Uint8Array) => matchingInstance(keys, signed, body);
 
   const verify: WebhookVerifier['verify'] = (body, headers) => {
     const lower = new Map<string, string | undefined>();
@@ -136,6 +120,31 @@ export function createVerifier(
   };
 
   return { checkHeaders, verifyBody, verify };
+}
+
+/**
+ * The instance whose key's HMAC of `${id}.${timestamp}.${body}` is among the candidates. Every
+ * candidate is compared with every key of every instance, without stopping early, so timing reveals
+ * neither whether nor which secret matched.
+ */
+function matchingInstance(
+  keys: ReadonlyArray<{ key: Buffer; instance: string }>,
+  { id, timestamp, candidates }: SignedHeaders,
+  body: Uint8Array,
+): string | undefined {
+  const offered = candidates.map((sig) => Buffer.from(sig, 'utf8'));
+  let matched: string | undefined;
+  for (const { key, instance } of keys) {
+    // The timestamp is signed as svix signs it: the parsed number, so "0017…" signs as "17…".
+    const expected = Buffer.from(
+      createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64'),
+      'utf8',
+    );
+    for (const sig of offered) {
+      if (sig.length === expected.length && timingSafeEqual(sig, expected)) matched = instance;
+    }
+  }
+  return matched;
 }
 
 /** Every secret's HMAC key with its instance's name; throws when one key belongs to two instances. */
