@@ -60,9 +60,10 @@ export interface VerifierOptions {
 /**
  * Verifies Svix (Standard Webhooks) signatures with `node:crypto`, for every secret of every Clerk
  * instance (several per instance during a rotation), and says which instance's secret matched. One
- * secret under two instances is refused: a delivery it signs could come from either. It accepts exactly what the `svix` package's `Webhook.verify` accepts, with one exception:
- * a timestamp header must be plain digits, where svix's `parseInt` also takes `"17e9"` or `" 17"`. A
- * property test holds the two together. `svix` hashes in JavaScript (about 9 ms per MiB per secret,
+ * secret under two instances is refused: a delivery it signs could come from either. It accepts
+ * exactly what the `svix` package's `Webhook.verify` accepts, with one exception: a timestamp header
+ * must be plain digits, where svix's `parseInt` also takes `"17e9"` or `" 17"`. A property test holds
+ * the two together. `svix` hashes in JavaScript (about 9 ms per MiB per secret,
  * measured here); `node:crypto` takes under 1 ms.
  *
  * The `webhook-id`, `webhook-timestamp` and `webhook-signature` headers (Svix's white-label names, as
