@@ -123,7 +123,11 @@ describe('Kubernetes: one Secret per workload', () => {
     for (const [secret, keys] of Object.entries(reads)) {
       for (const key of Object.keys(secretData(secret))) expect(keys, `${secret}: ${key}`).toContain(key);
     }
-    expect(Object.keys(secretData('clerk-sync-worker'))).not.toContain('CLERK_WEBHOOK_SIGNING_SECRET');
+    expect(
+      Object.keys(secretData('clerk-sync-worker')).filter((k) =>
+        k.startsWith('CLERK_WEBHOOK_SIGNING_SECRET'),
+      ),
+    ).toEqual([]);
     expect(Object.keys(secretData('clerk-sync-worker'))).not.toContain('CLERK_SECRET_KEY');
   });
 });
@@ -190,6 +194,61 @@ describe('NetworkPolicies', () => {
     expect(selects(selector, { app: 'a' })).toBe(true);
     expect(selects(selector, { app: 'c' })).toBe(false);
     expect(selects({ matchLabels: { app: 'a', tier: 'x' } }, { app: 'a' })).toBe(false);
+  });
+});
+
+describe('several Clerk instances in the deployments', () => {
+  const secretYaml = readFileSync(join(infra, 'k8s/secret.yaml'), 'utf8');
+  const composeYaml = readFileSync(join(infra, 'compose.yaml'), 'utf8');
+  /** The per-instance secret variables a template shows in its comments, and the instance names. */
+  const shown = (text: string, line: RegExp) => {
+    const keys = [...text.matchAll(line)].map((m) => m[1] ?? '');
+    return { keys, names: keys.map((k) => k.slice('CLERK_WEBHOOK_SIGNING_SECRET_'.length).toLowerCase()) };
+  };
+  /** The ingest's configuration with the shown variables set, each to its own secret. */
+  const namedEnv = (keys: string[], names: string[]) => ({
+    CLERK_INSTANCES: names.map((name) => `${name}:ins_2${name}`).join(','),
+    ...Object.fromEntries(keys.map((k) => [k, `whsec_${randomBytes(32).toString('base64')}`])),
+  });
+
+  it('ship the single-instance setup: one instance, default, from CLERK_WEBHOOK_SIGNING_SECRET', () => {
+    expect(configMap.CLERK_INSTANCES).toBe('');
+    expect(compose.services.ingest.environment.CLERK_INSTANCES).toMatch(/^\$\{CLERK_INSTANCES:-\}$/);
+    const env = readIngestEnv({
+      ...configMap,
+      ...secretData('clerk-sync-ingest'),
+      CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+    });
+    expect(env.instances).toEqual([{ name: 'default', secrets: [TEST_SIGNING_SECRET] }]);
+  });
+
+  it("show in the ingest Secret's comments the variables the ingest reads with CLERK_INSTANCES", () => {
+    const { keys, names } = shown(
+      secretYaml,
+      /^\s*# (CLERK_WEBHOOK_SIGNING_SECRET_[A-Z]+): whsec_REPLACE_ME$/gm,
+    );
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    const { CLERK_WEBHOOK_SIGNING_SECRET: _, ...rest } = secretData('clerk-sync-ingest');
+    const env = readIngestEnv({ ...configMap, ...rest, ...namedEnv(keys, names) });
+    expect(env.instances.map((i) => i.name)).toEqual(names);
+    // The comment says to replace the unsuffixed key: kept, it is refused as ambiguous.
+    expect(() =>
+      readIngestEnv({
+        ...configMap,
+        ...rest,
+        CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        ...namedEnv(keys, names),
+      }),
+    ).toThrow(/CLERK_WEBHOOK_SIGNING_SECRET: is ambiguous/);
+  });
+
+  it("show in compose's comments the same variables, each required when used", () => {
+    const { keys, names } = shown(
+      composeYaml,
+      /^\s*# (CLERK_WEBHOOK_SIGNING_SECRET_[A-Z]+): \$\{\1:\?[^}]+\}$/gm,
+    );
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(readIngestEnv(namedEnv(keys, names)).instances.map((i) => i.name)).toEqual(names);
   });
 });
 

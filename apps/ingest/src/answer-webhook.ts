@@ -11,6 +11,8 @@ export interface WebhookRequest {
   /** Set once the svix-id is validated: the only form of it that is logged. */
   svixId?: string;
   eventType?: string;
+  /** The configured name of the instance whose secret verified the body; never the secret. */
+  instance?: string;
   /** Until the body is read in full; a large unread body ends the connection after the answer. */
   bodyUnread: boolean;
 }
@@ -32,7 +34,7 @@ const messages: Record<Exclude<IngestOutcome, EnqueueResult>, [ContentfulStatusC
 
 /**
  * Turns an outcome into the answer, in one place: reports it to `onOutcome`, logs one line (ids, type,
- * outcome and latency; never headers or body), and answers 202 or 200 for a stored event, otherwise
+ * instance name, outcome and latency; never headers or body), and answers 202 or 200 for a stored event, otherwise
  * the outcome's status with `{ error, message }`.
  */
 export function answerWebhook(
@@ -41,13 +43,14 @@ export function answerWebhook(
   request: WebhookRequest,
   outcome: IngestOutcome,
 ): Response {
-  const { svixId, eventType } = request;
+  const { svixId, eventType, instance } = request;
   const seconds = (performance.now() - request.started) / 1000;
   deps.onOutcome?.(outcome, eventType, seconds);
   const line = {
     svixId,
     ...(svixId === undefined && rawIdSummary(c.req.header('svix-id') ?? c.req.header('webhook-id'))),
     eventType,
+    instance,
     outcome,
     latencyMs: Math.round(seconds * 10_000) / 10,
   };

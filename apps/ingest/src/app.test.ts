@@ -68,6 +68,7 @@ interface LogLine {
   svixIdLength?: number;
   svixIdPrefix?: string;
   eventType?: string;
+  instance?: string;
   outcome?: string;
   latencyMs?: number;
 }
@@ -87,7 +88,7 @@ function setup(overrides: Partial<IngestDeps> = {}) {
     }),
   );
   const app = createIngestApp({
-    verifier: createVerifier([TEST_SIGNING_SECRET]),
+    verifier: createVerifier([{ name: 'default', secrets: [TEST_SIGNING_SECRET] }]),
     enqueue: queue.enqueue,
     isReady: async () => ready,
     logger,
@@ -145,18 +146,28 @@ describe('POST /webhooks/clerk', () => {
     expect(s.queue.calls).toHaveLength(1);
     const job = s.queue.calls[0];
     const { unsafe_metadata: _, ...storedData } = event.data as Record<string, unknown>;
-    expect(job).toMatchObject({ v: 1, svixId: id, event: { ...event, data: storedData } });
+    expect(job).toMatchObject({
+      v: 1,
+      svixId: id,
+      instance: 'default',
+      event: { ...event, data: storedData },
+    });
     expect(job?.receivedAt).toBeGreaterThanOrEqual(before);
     expect(job?.receivedAt).toBeLessThanOrEqual(Date.now());
     expect(job?.trace).toBeUndefined();
   });
 
-  it('logs the accepted delivery with its svix-id, type, outcome and latency, and reports the outcome', async () => {
+  it('logs the accepted delivery with its svix-id, type, instance, outcome and latency, and reports the outcome', async () => {
     const s = setup();
     const id = newId();
     await s.post(body, svixHeaders(TEST_SIGNING_SECRET, id, body));
     const line = s.lines().find((l) => l.svixId === id);
-    expect(line).toMatchObject({ msg: 'webhook accepted', eventType: 'user.created', outcome: 'enqueued' });
+    expect(line).toMatchObject({
+      msg: 'webhook accepted',
+      eventType: 'user.created',
+      instance: 'default',
+      outcome: 'enqueued',
+    });
     expect(line?.latencyMs).toBeGreaterThanOrEqual(0);
     expect(s.outcomes).toEqual([
       { outcome: 'enqueued', eventType: 'user.created', seconds: expect.any(Number) },
@@ -286,11 +297,13 @@ describe('POST /webhooks/clerk', () => {
   });
 
   it('accepts bodies signed with either secret of a rotation', async () => {
-    const s = setup({ verifier: createVerifier([OTHER_SIGNING_SECRET, TEST_SIGNING_SECRET]) });
+    const s = setup({
+      verifier: createVerifier([{ name: 'default', secrets: [OTHER_SIGNING_SECRET, TEST_SIGNING_SECRET] }]),
+    });
     for (const secret of [TEST_SIGNING_SECRET, OTHER_SIGNING_SECRET]) {
       expect((await s.post(body, svixHeaders(secret, newId(), body))).status).toBe(202);
     }
-    expect(s.queue.jobs.size).toBe(2);
+    expect(s.queue.calls.map((job) => job.instance)).toEqual(['default', 'default']);
   });
 
   it('logs a short printable prefix and the length of an invalid svix-id, never the raw header', async () => {
@@ -436,6 +449,59 @@ describe('POST /webhooks/clerk', () => {
       expect(output).not.toContain(secretPart);
       expect(output).not.toContain('example.test');
       expect(output).not.toContain('First');
+    }
+  });
+});
+
+describe('POST /webhooks/clerk with several Clerk instances', () => {
+  const ROTATED_SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
+  const UNKNOWN_SECRET = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+  const twoInstances = () =>
+    setup({
+      verifier: createVerifier([
+        { name: 'prod', secrets: [TEST_SIGNING_SECRET, ROTATED_SECRET] },
+        { name: 'dev', secrets: [OTHER_SIGNING_SECRET] },
+      ]),
+    });
+
+  it('stamps each job with the name of the instance whose secret signed it, and logs that name', async () => {
+    const s = twoInstances();
+    const sent = [
+      { secret: TEST_SIGNING_SECRET, id: newId(), instance: 'prod' },
+      { secret: OTHER_SIGNING_SECRET, id: newId(), instance: 'dev' },
+      { secret: ROTATED_SECRET, id: newId(), instance: 'prod' },
+    ];
+    for (const { secret, id } of sent) {
+      expect((await s.post(body, svixHeaders(secret, id, body))).status).toBe(202);
+    }
+    expect(s.queue.calls.map((job) => [job.svixId, job.instance])).toEqual(
+      sent.map(({ id, instance }) => [id, instance]),
+    );
+    for (const { id, instance } of sent) {
+      expect(s.lines().find((l) => l.svixId === id)).toMatchObject({ msg: 'webhook accepted', instance });
+    }
+  });
+
+  it('refuses a body signed with a secret of no configured instance, as before, and enqueues nothing', async () => {
+    const s = twoInstances();
+    const id = newId();
+    const res = await s.post(body, svixHeaders(UNKNOWN_SECRET, id, body));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'bad_signature' });
+    expect(s.queue.calls).toEqual([]);
+    const line = s.lines().find((l) => l.svixId === id);
+    expect(line).toMatchObject({ msg: 'webhook rejected', outcome: 'bad_signature' });
+    expect(line?.instance).toBeUndefined();
+  });
+
+  it('never logs any instance secret', async () => {
+    const s = twoInstances();
+    for (const secret of [TEST_SIGNING_SECRET, OTHER_SIGNING_SECRET, UNKNOWN_SECRET]) {
+      await s.post(body, svixHeaders(secret, newId(), body));
+    }
+    expect(s.logs).toHaveLength(3);
+    for (const secret of [TEST_SIGNING_SECRET, ROTATED_SECRET, OTHER_SIGNING_SECRET, UNKNOWN_SECRET]) {
+      for (const line of s.logs) expect(line).not.toContain(secret.slice('whsec_'.length));
     }
   });
 });

@@ -45,7 +45,7 @@ export function createIngestService(env: IngestEnv, logger: Logger): IngestServi
   const credentials = adminCredentials({ username: env.ADMIN_USERNAME, password: env.ADMIN_PASSWORD });
   const limits = httpLimits(env);
   const serverOptions = httpServerOptions(limits);
-  const verifier = createVerifier(env.CLERK_WEBHOOK_SIGNING_SECRET);
+  const verifier = createVerifier(env.instances);
   const shutdown = createShutdown(logger);
   const { redis, queues, enqueuer } = openProducer(env, shutdown);
   const { queue, deadLetters } = queues;

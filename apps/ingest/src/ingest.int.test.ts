@@ -85,7 +85,12 @@ describe('POST /webhooks/clerk with Redis up', () => {
     const job = await s.queue.getJob(id);
     expect(job?.name).toBe('user.created');
     const { unsafe_metadata: _, ...storedData } = event.data as Record<string, unknown>;
-    expect(job?.data).toMatchObject({ v: 1, svixId: id, event: { ...event, data: storedData } });
+    expect(job?.data).toMatchObject({
+      v: 1,
+      svixId: id,
+      instance: 'default',
+      event: { ...event, data: storedData },
+    });
     expect(job?.data.receivedAt).toBeGreaterThan(Date.now() - 60_000);
     expect(job?.opts).toMatchObject({
       attempts: 15,
@@ -343,6 +348,38 @@ describe('secret rotation', () => {
   });
 });
 
+describe('several Clerk instances', () => {
+  it('stores each job in Redis with the name of the instance whose secret signed it', async () => {
+    const ROTATED_SECRET = `whsec_${Buffer.alloc(32, 5).toString('base64')}`;
+    const s = service({
+      CLERK_WEBHOOK_SIGNING_SECRET: '',
+      CLERK_INSTANCES: 'prod:ins_2prod, dev:ins_2dev:clerk_dev',
+      CLERK_WEBHOOK_SIGNING_SECRET_PROD: `${TEST_SIGNING_SECRET} ${ROTATED_SECRET}`,
+      CLERK_WEBHOOK_SIGNING_SECRET_DEV: OTHER_SIGNING_SECRET,
+    });
+    try {
+      const sent = [
+        { secret: TEST_SIGNING_SECRET, instance: 'prod' },
+        { secret: ROTATED_SECRET, instance: 'prod' },
+        { secret: OTHER_SIGNING_SECRET, instance: 'dev' },
+      ].map((d) => ({ ...d, id: `msg_${randomUUID()}` }));
+      for (const { secret, id } of sent) {
+        expect((await post(s, body, svixHeaders(secret, id, body))).status).toBe(202);
+      }
+      for (const { id, instance } of sent) {
+        expect((await s.queue.getJob(id))?.data).toMatchObject({ svixId: id, instance });
+      }
+      const unknown = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+      const refusedId = `msg_${randomUUID()}`;
+      expect((await post(s, body, svixHeaders(unknown, refusedId, body))).status).toBe(400);
+      expect(await s.queue.getJob(refusedId)).toBeUndefined();
+    } finally {
+      await s.queue.obliterate({ force: true });
+      await s.close();
+    }
+  });
+});
+
 describe('enqueue errors that are not Redis being away', () => {
   let s: IngestService;
   beforeAll(() => {
@@ -374,7 +411,7 @@ describe('enqueue errors that are not Redis being away', () => {
   it('answers 422 unprocessable, never 503, when the queue refuses a signed event', async () => {
     // With the edge's depth limit lifted, an 8,000-level body reaches BullMQ, whose JSON.stringify overflows.
     const app = createIngestApp({
-      verifier: createVerifier([TEST_SIGNING_SECRET]),
+      verifier: createVerifier([{ name: 'default', secrets: [TEST_SIGNING_SECRET] }]),
       enqueue: (p) => s.enqueuer.enqueue(p),
       isReady: async () => true,
       logger,

@@ -29,7 +29,8 @@ async function main(): Promise<void> {
       adminPort,
       adminHost: adminPort === undefined ? undefined : env.ADMIN_HOST,
       queue: env.QUEUE_NAME,
-      secretCount: env.CLERK_WEBHOOK_SIGNING_SECRET.length,
+      // Names and how many secrets each holds (more than one while rotating), never the secrets.
+      instances: Object.fromEntries(env.instances.map((i) => [i.name, i.secrets.length])),
       tracing: tracing.enabled,
     },
     'ingest listening',

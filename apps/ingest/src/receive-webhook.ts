@@ -39,21 +39,25 @@ async function webhookOutcome(
   if (body === TOO_LARGE) return 'too_large';
   if (body === ABORTED) return 'aborted';
   request.bodyUnread = false;
-  if (!deps.verifier.verifyBody(checked.signed, body)) return 'bad_signature';
+  const instance = deps.verifier.verifyBody(checked.signed, body);
+  if (instance === undefined) return 'bad_signature';
+  request.instance = instance;
 
   const event = parseWebhookEvent(body, deps.maxJsonDepth ?? MAX_JSON_DEPTH);
   if (typeof event === 'string') return event;
   request.eventType = event.type;
   trace.getActiveSpan()?.setAttribute(attributes.eventType, event.type);
-  return enqueueEvent(deps, tracer, svixId, event);
+  return enqueueEvent(deps, tracer, { svixId, instance, event });
 }
 
-/** The job, written under a PRODUCER span that the worker's span continues. */
+/**
+ * The job, written under a PRODUCER span that the worker's span continues. It names the instance whose
+ * secret verified it: the worker lets it write only that instance's rows.
+ */
 async function enqueueEvent(
   deps: IngestDeps,
   tracer: Tracer,
-  svixId: string,
-  event: RawEvent,
+  { svixId, instance, event }: { svixId: string; instance: string; event: RawEvent },
 ): Promise<IngestOutcome> {
   try {
     return await traced(
@@ -77,6 +81,7 @@ async function enqueueEvent(
           receivedAt: Date.now(),
           // Never stored, Redis included (docs/privacy.md); the signature was checked on the raw body.
           event: withoutUnsafeMetadata(event),
+          instance,
           trace: injectTrace(),
         }),
     );

@@ -1,7 +1,13 @@
 import fc from 'fast-check';
 import { Webhook, WebhookVerificationError } from 'svix';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createVerifier, SVIX_ID, TOLERANCE_SECONDS, type VerifyResult } from './webhook-verifier.js';
+import {
+  createVerifier,
+  type SigningInstance,
+  SVIX_ID,
+  TOLERANCE_SECONDS,
+  type VerifyResult,
+} from './webhook-verifier.js';
 
 /** A fixed "now" with a fractional second, so both sides must floor it the same way. */
 const NOW_MS = 1_750_000_000_789;
@@ -16,13 +22,24 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** What svix's own `Webhook.verify` says, tried with each configured secret as a rotation would. */
-function svixVerdict(secrets: string[], body: string, headers: Record<string, string>): VerifyResult {
+/** The single-instance setup: one instance named `default` with these secrets. */
+const one = (...secrets: string[]): SigningInstance[] => [{ name: 'default', secrets }];
+
+/**
+ * What svix's own `Webhook.verify` says, tried with each configured secret of each instance as a
+ * rotation would; on success, the instance whose secret it was.
+ */
+function svixVerdict(
+  instances: readonly SigningInstance[],
+  body: string,
+  headers: Record<string, string>,
+): VerifyResult {
   const lower = new Map(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-  for (const secret of secrets) {
+  const tries = instances.flatMap(({ name, secrets }) => secrets.map((secret) => ({ name, secret })));
+  for (const { name, secret } of tries) {
     try {
       new Webhook(secret).verify(body, headers);
-      return { ok: true, id: lower.get('svix-id') ?? lower.get('webhook-id') ?? '' };
+      return { ok: true, id: lower.get('svix-id') ?? lower.get('webhook-id') ?? '', instance: name };
     } catch (error) {
       expect(error).toBeInstanceOf(WebhookVerificationError);
       const message = (error as Error).message;
@@ -91,6 +108,8 @@ const entryArb: fc.Arbitrary<Entry> = fc.oneof(
 
 const caseArb = fc.record({
   secrets: fc.array(secretArb, { minLength: 1, maxLength: 3 }),
+  /** Which instance each secret belongs to: one instance rotating, or several. */
+  owners: fc.array(fc.constantFrom('prod', 'dev', 'staging'), { minLength: 3, maxLength: 3 }),
   signer: fc.oneof(fc.nat({ max: 2 }), fc.constant('foreign' as const)),
   foreign: secretArb,
   id: svixIdArb,
@@ -126,6 +145,16 @@ const deliveryArb: fc.Arbitrary<Case> = fc.oneof(
     weight: 1,
   },
 );
+
+/** The case's secrets grouped by owner; a secret drawn twice keeps its first owner. */
+function instancesOf(c: Case): SigningInstance[] {
+  const owner = new Map<string, string>();
+  c.secrets.forEach((secret, i) => {
+    if (!owner.has(secret)) owner.set(secret, c.owners[i] ?? 'prod');
+  });
+  const names = [...new Set(owner.values())];
+  return names.map((name) => ({ name, secrets: [...owner].filter(([, o]) => o === name).map(([s]) => s) }));
+}
 
 /** Builds the delivery: a signature (or several) by the chosen secret, then the chosen damage. */
 function deliver(c: Case): { body: string; headers: Record<string, string> } {
@@ -181,8 +210,9 @@ describe('the node:crypto verifier', () => {
     fc.assert(
       fc.property(deliveryArb, (c) => {
         const { body, headers } = deliver(c);
-        const ours = createVerifier(c.secrets).verify(body, headers);
-        const theirs = svixVerdict(c.secrets, body, headers);
+        const instances = instancesOf(c);
+        const ours = createVerifier(instances).verify(body, headers);
+        const theirs = svixVerdict(instances, body, headers);
         expect(ours).toEqual(theirs);
         const key = ours.ok ? 'ok' : ours.reason;
         seen.set(key, (seen.get(key) ?? 0) + 1);
@@ -197,7 +227,7 @@ describe('the node:crypto verifier', () => {
 
   it('agrees with svix on the exact edges of the five-minute window', () => {
     const secret = `whsec_${Buffer.alloc(24, 5).toString('base64')}`;
-    const verifier = createVerifier([secret]);
+    const verifier = createVerifier(one(secret));
     for (const offset of [-301, -300, 300, 301]) {
       const timestamp = NOW_S + offset;
       const headers = {
@@ -206,14 +236,14 @@ describe('the node:crypto verifier', () => {
         'svix-signature': new Webhook(secret).sign('msg_edge', new Date(timestamp * 1000), '{}'),
       };
       const ours = verifier.verify('{}', headers);
-      expect(ours, `offset ${offset}`).toEqual(svixVerdict([secret], '{}', headers));
+      expect(ours, `offset ${offset}`).toEqual(svixVerdict(one(secret), '{}', headers));
       expect(ours.ok, `offset ${offset}`).toBe(Math.abs(offset) <= TOLERANCE_SECONDS);
     }
   });
 
   it('matches the signature published in Svix documentation', () => {
     vi.setSystemTime(1_614_265_330_000);
-    const verifier = createVerifier(['whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw']);
+    const verifier = createVerifier(one('whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'));
     const headers = {
       'svix-id': 'msg_p5jXN8AQM9LWM0D4loKWxJek',
       'svix-timestamp': '1614265330',
@@ -222,13 +252,14 @@ describe('the node:crypto verifier', () => {
     expect(verifier.verify('{"test": 2432232314}', headers)).toEqual({
       ok: true,
       id: 'msg_p5jXN8AQM9LWM0D4loKWxJek',
+      instance: 'default',
     });
     expect(verifier.verify('{"test": 2432232315}', headers)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
   it('never accepts what svix refuses, whatever the header text', () => {
     const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
-    const verifier = createVerifier([secret]);
+    const verifier = createVerifier(one(secret));
     const timestampArb = fc.oneof(
       fc.string({ maxLength: 14 }),
       fc.integer({ min: -400, max: 400 }).map((d) => String(NOW_S + d)),
@@ -257,7 +288,7 @@ describe('the node:crypto verifier', () => {
           const ours = verifier.verify(body, headers);
           if (ours.ok) {
             accepted += 1;
-            expect(svixVerdict([secret], body, headers)).toEqual(ours);
+            expect(svixVerdict(one(secret), body, headers)).toEqual(ours);
           }
         },
       ),
@@ -268,7 +299,7 @@ describe('the node:crypto verifier', () => {
 
   it('is stricter than svix only where it says so: timestamps that are not plain digits, svix-ids it cannot queue', () => {
     const secret = `whsec_${Buffer.alloc(32, 4).toString('base64')}`;
-    const verifier = createVerifier([secret]);
+    const verifier = createVerifier(one(secret));
     const sign = (id: string, timestampHeader: string) => ({
       'svix-id': id,
       'svix-timestamp': timestampHeader,
@@ -280,7 +311,7 @@ describe('the node:crypto verifier', () => {
     });
     for (const loose of [`${NOW_S}abc`, ` ${NOW_S}`, `+${NOW_S}`, `${NOW_S}.5`]) {
       const headers = sign('msg_loose', loose);
-      expect(svixVerdict([secret], '{}', headers).ok, loose).toBe(true);
+      expect(svixVerdict(one(secret), '{}', headers).ok, loose).toBe(true);
       expect(verifier.verify('{}', headers)).toEqual({ ok: false, reason: 'invalid_headers' });
     }
     for (const id of ['12345', 'msg with spaces', 'x'.repeat(129), 'msg_\u00e9']) {
@@ -293,7 +324,7 @@ describe('the node:crypto verifier', () => {
   });
 
   it('decides headers, svix-id and timestamp before it sees a body', () => {
-    const verifier = createVerifier([`whsec_${Buffer.alloc(32, 1).toString('base64')}`]);
+    const verifier = createVerifier(one(`whsec_${Buffer.alloc(32, 1).toString('base64')}`));
     const get = (headers: Record<string, string>) => (name: string) =>
       Object.hasOwn(headers, name) ? headers[name] : undefined;
     expect(verifier.checkHeaders(get({}))).toEqual({ ok: false, reason: 'missing_headers' });
@@ -311,5 +342,37 @@ describe('the node:crypto verifier', () => {
     expect(verifier.checkHeaders(get(unsigned))).toEqual({ ok: false, reason: 'bad_signature' });
     const plausible = { ...unsigned, 'svix-signature': `v1,${'A'.repeat(43)}=` };
     expect(verifier.checkHeaders(get(plausible))).toMatchObject({ ok: true, signed: { id: 'msg_1' } });
+  });
+
+  it('names the instance whose secret signed, among several instances each rotating', () => {
+    const secret = (fill: number) => `whsec_${Buffer.alloc(32, fill).toString('base64')}`;
+    const verifier = createVerifier([
+      { name: 'prod', secrets: [secret(1), secret(2)] },
+      { name: 'dev', secrets: [secret(3)] },
+    ]);
+    const signed = (key: string) => ({
+      'svix-id': 'msg_instance',
+      'svix-timestamp': String(NOW_S),
+      'svix-signature': new Webhook(key).sign('msg_instance', new Date(NOW_S * 1000), '{}'),
+    });
+    for (const [fill, instance] of [
+      [1, 'prod'],
+      [2, 'prod'],
+      [3, 'dev'],
+    ] as const) {
+      expect(verifier.verify('{}', signed(secret(fill)))).toEqual({ ok: true, id: 'msg_instance', instance });
+    }
+    expect(verifier.verify('{}', signed(secret(4)))).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
+  it('refuses one secret under two instances, naming them and not the secret', () => {
+    const shared = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+    const build = () =>
+      createVerifier([
+        { name: 'prod', secrets: [shared] },
+        { name: 'dev', secrets: [`whsec_${Buffer.alloc(32, 8).toString('base64')}`, shared] },
+      ]);
+    expect(build).toThrow('instances prod and dev share a signing secret');
+    expect(() => createVerifier([{ name: 'prod', secrets: [shared, shared] }])).not.toThrow();
   });
 });

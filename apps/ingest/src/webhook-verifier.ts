@@ -20,7 +20,14 @@ export interface SignedHeaders {
 }
 
 export type HeaderCheck = { ok: true; signed: SignedHeaders } | { ok: false; reason: VerifyFailure };
-export type VerifyResult = { ok: true; id: string } | { ok: false; reason: VerifyFailure };
+/** On success, `instance` names the instance whose secret signed the delivery. */
+export type VerifyResult = { ok: true; id: string; instance: string } | { ok: false; reason: VerifyFailure };
+
+/** A Clerk instance's name and its signing secrets (several during a rotation). */
+export interface SigningInstance {
+  readonly name: string;
+  readonly secrets: readonly string[];
+}
 
 /** Svix ids look like `msg_2Lh…`; BullMQ also refuses purely numeric custom job ids. */
 export const SVIX_ID = /^(?!\d+$)[A-Za-z0-9_.-]{1,128}$/;
@@ -36,8 +43,11 @@ export interface WebhookVerifier {
    * requests are refused without reading (or buffering) their body.
    */
   checkHeaders(header: (name: string) => string | undefined): HeaderCheck;
-  /** True when any configured secret's HMAC of `${id}.${timestamp}.${body}` is among the candidates. */
-  verifyBody(signed: SignedHeaders, body: Uint8Array): boolean;
+  /**
+   * The name of the instance whose secret's HMAC of `${id}.${timestamp}.${body}` is among the
+   * candidates, or `undefined` when no configured secret's is.
+   */
+  verifyBody(signed: SignedHeaders, body: Uint8Array): string | undefined;
   /** Both steps at once, for a caller that already holds the body. Header names are case-insensitive. */
   verify(body: Uint8Array | string, headers: Readonly<Record<string, string | undefined>>): VerifyResult;
 }
@@ -48,22 +58,28 @@ export interface VerifierOptions {
 }
 
 /**
- * Verifies Svix (Standard Webhooks) signatures with `node:crypto`, for every secret configured during a
- * rotation. It accepts exactly what the `svix` package's `Webhook.verify` accepts, with one exception:
- * a timestamp header must be plain digits, where svix's `parseInt` also takes `"17e9"` or `" 17"`. A
- * property test holds the two together. `svix` hashes in JavaScript (about 9 ms per MiB per secret,
+ * Verifies Svix (Standard Webhooks) signatures with `node:crypto`, for every secret of every Clerk
+ * instance (several per instance during a rotation), and says which instance's secret matched. One
+ * secret under two instances is refused: a delivery it signs could come from either. It accepts
+ * exactly what the `svix` package's `Webhook.verify` accepts, with one exception: a timestamp header
+ * must be plain digits, where svix's `parseInt` also takes `"17e9"` or `" 17"`. A property test holds
+ * the two together. `svix` hashes in JavaScript (about 9 ms per MiB per secret,
  * measured here); `node:crypto` takes under 1 ms.
  *
  * The `webhook-id`, `webhook-timestamp` and `webhook-signature` headers (Svix's white-label names, as
  * in the Standard Webhooks spec) stand in for any missing `svix-*` header, as in svix's library.
  *
  * @example
- * const verifier = createVerifier(['whsec_…']);
+ * const verifier = createVerifier([{ name: 'prod', secrets: ['whsec_…'] }]);
  * const checked = verifier.checkHeaders((name) => c.req.header(name));
- * if (checked.ok && verifier.verifyBody(checked.signed, body)) enqueue(…);
+ * const instance = checked.ok ? verifier.verifyBody(checked.signed, body) : undefined;
+ * if (instance) enqueue({ …, instance });
  */
-export function createVerifier(secrets: readonly string[], options: VerifierOptions = {}): WebhookVerifier {
-  const keys = secrets.map(signingKey);
+export function createVerifier(
+  instances: readonly SigningInstance[],
+  options: VerifierOptions = {},
+): WebhookVerifier {
+  const keys = instanceKeys(instances);
   const now = options.now ?? Date.now;
 
   const checkHeaders = (header: (name: string) => string | undefined): HeaderCheck => {
@@ -88,22 +104,7 @@ export function createVerifier(secrets: readonly string[], options: VerifierOpti
     return { ok: true, signed: { id, timestamp, candidates } };
   };
 
-  const verifyBody = ({ id, timestamp, candidates }: SignedHeaders, body: Uint8Array): boolean => {
-    const offered = candidates.map((sig) => Buffer.from(sig, 'utf8'));
-    let matched = false;
-    for (const key of keys) {
-      // The timestamp is signed as svix signs it: the parsed number, so "0017…" signs as "17…".
-      const expected = Buffer.from(
-        createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64'),
-        'utf8',
-      );
-      // Compare every candidate with every key, without stopping early, so timing reveals nothing.
-      for (const sig of offered) {
-        if (sig.length === expected.length && timingSafeEqual(sig, expected)) matched = true;
-      }
-    }
-    return matched;
-  };
+  const verifyBody = (signed: SignedHeaders, body: Uint8Array) => matchingInstance(keys, signed, body);
 
   const verify: WebhookVerifier['verify'] = (body, headers) => {
     const lower = new Map<string, string | undefined>();
@@ -113,10 +114,48 @@ export function createVerifier(secrets: readonly string[], options: VerifierOpti
     const checked = checkHeaders((name) => lower.get(name));
     if (!checked.ok) return checked;
     const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    return verifyBody(checked.signed, bytes)
-      ? { ok: true, id: checked.signed.id }
-      : { ok: false, reason: 'bad_signature' };
+    const instance = verifyBody(checked.signed, bytes);
+    return instance === undefined
+      ? { ok: false, reason: 'bad_signature' }
+      : { ok: true, id: checked.signed.id, instance };
   };
 
   return { checkHeaders, verifyBody, verify };
+}
+
+/**
+ * The instance whose key's HMAC of `${id}.${timestamp}.${body}` is among the candidates. Every
+ * candidate is compared with every key of every instance, without stopping early, so timing reveals
+ * neither whether nor which secret matched.
+ */
+function matchingInstance(
+  keys: ReadonlyArray<{ key: Buffer; instance: string }>,
+  { id, timestamp, candidates }: SignedHeaders,
+  body: Uint8Array,
+): string | undefined {
+  const offered = candidates.map((sig) => Buffer.from(sig, 'utf8'));
+  let matched: string | undefined;
+  for (const { key, instance } of keys) {
+    // The timestamp is signed as svix signs it: the parsed number, so "0017…" signs as "17…".
+    const expected = Buffer.from(
+      createHmac('sha256', key).update(`${id}.${timestamp}.`).update(body).digest('base64'),
+      'utf8',
+    );
+    for (const sig of offered) {
+      if (sig.length === expected.length && timingSafeEqual(sig, expected)) matched = instance;
+    }
+  }
+  return matched;
+}
+
+/** Every secret's HMAC key with its instance's name; throws when one key belongs to two instances. */
+function instanceKeys(instances: readonly SigningInstance[]): Array<{ key: Buffer; instance: string }> {
+  const keys = instances.flatMap(({ name, secrets }) =>
+    secrets.map((secret) => ({ key: signingKey(secret), instance: name })),
+  );
+  for (const [i, { key, instance }] of keys.entries()) {
+    const other = keys.slice(i + 1).find((k) => k.instance !== instance && k.key.equals(key));
+    if (other) throw new Error(`instances ${instance} and ${other.instance} share a signing secret`);
+  }
+  return keys;
 }
