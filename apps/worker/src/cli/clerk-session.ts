@@ -76,8 +76,8 @@ export function readClerkSessionEnv(
   };
 }
 
-/** The instance `--instance` names, or the only one configured. */
-function pickInstance(env: WorkerEnv, name: string | undefined): WorkerInstance {
+/** The instance `--instance` names, or the only one configured; a `UsageError` otherwise. */
+export function pickInstance(env: WorkerEnv, name: string | undefined): WorkerInstance {
   const { instances } = env.instances;
   const names = instances.map((i) => i.name).join(', ');
   if (name === undefined) {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runClerkSync } from '../../test/run-clerk-sync.js';
 
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
-const commands = ['migrate', 'backfill', 'reconcile', 'replay', 'stats', 'sync'];
+const commands = ['migrate', 'backfill', 'reconcile', 'replay', 'stats', 'sync', 'adopt-instance'];
 
 /** The bin as an operator runs it, with only `env` (and PATH). */
 const clerkSync = (args: string[], env: Record<string, string> = {}) => runClerkSync(args, env);

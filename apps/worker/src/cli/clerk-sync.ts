@@ -1,4 +1,5 @@
 import type { EnvSource } from '@clerk-sync/config';
+import { adoptInstanceCommand } from './adopt-instance.js';
 import { backfillCommand } from './backfill.js';
 import { type Command, EXIT } from './command.js';
 import { migrateCommand } from './migrate.js';
@@ -24,11 +25,12 @@ const commands = [
   statsCommand,
   pruneCommand,
   syncCommand,
+  adoptInstanceCommand,
 ];
 
 const usage = `usage: clerk-sync <command> [options]
 
-${commands.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
+${commands.map((c) => `  ${c.name.padEnd(14)} ${c.summary}`).join('\n')}
 
 Run \`clerk-sync <command> --help\` for its options. Settings come from the environment, as for the
 worker (see .env.example). In a checkout, \`pnpm <command>\` builds and runs the same (\`pnpm db:migrate\`
