@@ -187,3 +187,26 @@ describe('clerk-sync with several instances: the key must be the instance’s', 
     expect(new Set(Object.values(rows))).toEqual(new Set(['ins_prod']));
   });
 });
+
+describe('clerk-sync migrate with instances of their own schema', () => {
+  it('migrates DB_SCHEMA and each instance schema', async () => {
+    const [shared, own] = [uniqueSchema('mig_shared'), uniqueSchema('mig_own')];
+    const run = await runClerkSync(['migrate'], {
+      DATABASE_URL: testDatabaseUrl,
+      DB_SCHEMA: shared,
+      CLERK_INSTANCES: `prod:ins_prod,dev:ins_dev:${own}`,
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toContain(`migrated schema "${shared}"`);
+    expect(run.stdout).toContain(`migrated schema "${own}"`);
+    const database = await openTestDatabase('postgres', own);
+    try {
+      const { rows } = await sql<{ n: number }>`
+        SELECT count(*)::int AS n FROM information_schema.columns
+        WHERE table_schema = ${own} AND column_name = 'instance_id'`.execute(database.db);
+      expect(rows[0]?.n).toBeGreaterThan(10);
+    } finally {
+      await database.close();
+    }
+  });
+});

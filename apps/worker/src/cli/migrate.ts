@@ -5,9 +5,10 @@ import { safe } from './safe-text.js';
 
 const usage = `usage: clerk-sync migrate
 
-Brings the database schema (DB_SCHEMA, default clerk) up to date and exits. The worker also migrates
-at start; run this alone before a rollout, as the owning database role. Migrations take an advisory
-lock, so running it next to starting workers is safe.`;
+Brings the database schema (DB_SCHEMA, default clerk) up to date, and the schema of every instance
+that CLERK_INSTANCES gives one of its own, and exits. The worker also migrates at start; run this alone
+before a rollout, as the owning database role. Migrations take an advisory lock, so running it next to
+starting workers is safe.`;
 
 export const migrateCommand: Command = {
   name: 'migrate',
@@ -22,13 +23,16 @@ export const migrateCommand: Command = {
     const env = readWorkerEnv(environment, 'clerk-sync migrate');
     const database = await openDatabase(env.db);
     try {
-      const { applied } = await migrateToLatest(database.db, env.db.schema);
       const where = database.kind === 'pglite' ? safe`PGlite at ${env.db.pgliteDir}` : 'Postgres';
-      console.log(
-        applied.length > 0
-          ? `migrated schema "${env.db.schema}" on ${where}: ${applied.join(', ')}`
-          : `schema "${env.db.schema}" on ${where} is up to date`,
-      );
+      const schemas = new Set([env.db.schema, ...env.instances.instances.map((i) => i.schema)]);
+      for (const schema of schemas) {
+        const { applied } = await migrateToLatest(database.inSchema(schema), schema);
+        console.log(
+          applied.length > 0
+            ? `migrated schema "${schema}" on ${where}: ${applied.join(', ')}`
+            : `schema "${schema}" on ${where} is up to date`,
+        );
+      }
       return EXIT.done;
     } finally {
       await database.close();
