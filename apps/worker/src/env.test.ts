@@ -115,3 +115,50 @@ describe('worker configuration', () => {
     );
   });
 });
+
+describe('DATABASE_URL under NODE_ENV=production', () => {
+  it('refuses embedded PGlite, naming the variable, for the worker and the commands that write', () => {
+    for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: 'production', DATABASE_URL: '' }]) {
+      let error: unknown;
+      try {
+        readWorkerEnv(env, 'worker');
+      } catch (caught) {
+        error = caught;
+      }
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).problems).toEqual([
+        { key: 'DATABASE_URL', problem: expect.stringContaining('is required with NODE_ENV=production') },
+      ]);
+    }
+  });
+
+  it('keeps PGlite for trying it out, and lets replay (Redis only) run without a database', () => {
+    expect(readWorkerEnv({}).db.databaseUrl).toBeUndefined();
+    expect(readWorkerEnv({ NODE_ENV: 'development' }).db.databaseUrl).toBeUndefined();
+    expect(
+      readWorkerEnv({ NODE_ENV: 'production' }, 'clerk-sync replay', { needsDatabase: false }).db.databaseUrl,
+    ).toBeUndefined();
+    expect(
+      readWorkerEnv({ NODE_ENV: 'production', DATABASE_URL: 'postgres://u@db:5432/app' }).db.databaseUrl,
+    ).toBe('postgres://u@db:5432/app');
+  });
+});
+
+describe('instances', () => {
+  it('gives each instance its schema, DB_SCHEMA by default, and checks the names', () => {
+    const env = readWorkerEnv({ DB_SCHEMA: 'sync', CLERK_INSTANCES: 'prod:ins_P,dev:ins_D:sync_dev' });
+    expect(env.instances.instances).toEqual([
+      { name: 'prod', id: 'ins_P', schema: 'sync' },
+      { name: 'dev', id: 'ins_D', schema: 'sync_dev' },
+    ]);
+    expect(() => readWorkerEnv({ CLERK_INSTANCES: 'dev:ins_D:Not_A_Schema' })).toThrowError(
+      /CLERK_INSTANCES: dev: schema must be a lowercase identifier/,
+    );
+    expect(readWorkerEnv({}).instances.instances).toEqual([
+      { name: 'default', id: undefined, schema: 'clerk' },
+    ]);
+    expect([...(readWorkerEnv({ CLERK_INSTANCE_ALLOWLIST: 'ins_A' }).instances.allowlist ?? [])]).toEqual([
+      'ins_A',
+    ]);
+  });
+});

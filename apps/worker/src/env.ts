@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   type EnvSource,
   envFlag,
   envInt,
@@ -59,6 +60,8 @@ const workerSettings = z.object({
    */
   MIGRATE_ON_START: envFlag(true),
   SCRUB_COMPLETED_JOBS: envFlag(true),
+  /** `production` (the shipped image's) refuses to fall back on embedded PGlite: see {@link requireDatabaseInProduction}. */
+  NODE_ENV: z.string().optional(),
   WORKER_METRICS_PORT: envInt(3002, 0),
   WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ...logEnv.shape,
@@ -135,6 +138,31 @@ export function refineWorkerEnv(env: z.output<typeof workerEnv>, ctx: z.Refineme
  * `processName` heads the message (`invalid worker configuration:`); the `clerk-sync` commands that
  * read the worker's settings pass their own.
  */
-export function readWorkerEnv(env: EnvSource, processName = 'worker'): WorkerEnv {
-  return toWorkerEnv(parseEnv(workerEnv.superRefine(refineWorkerEnv), env, processName));
+export function readWorkerEnv(
+  env: EnvSource,
+  processName = 'worker',
+  options: { needsDatabase?: boolean } = {},
+): WorkerEnv {
+  const parsed = toWorkerEnv(parseEnv(workerEnv.superRefine(refineWorkerEnv), env, processName));
+  if (options.needsDatabase ?? true) requireDatabaseInProduction(parsed, processName);
+  return parsed;
+}
+
+/**
+ * Embedded PGlite (what an unset or empty `DATABASE_URL` means) is for trying clerk-sync out. Under
+ * `NODE_ENV=production`, which the shipped image sets, it is refused: an empty value in a Secret must
+ * not make a worker write to its container's disk while looking healthy.
+ */
+export function requireDatabaseInProduction(
+  env: Pick<WorkerEnv, 'NODE_ENV' | 'db'>,
+  processName: string,
+): void {
+  if (env.db.databaseUrl || env.NODE_ENV !== 'production') return;
+  throw new ConfigError(processName, [
+    {
+      key: 'DATABASE_URL',
+      problem:
+        'is required with NODE_ENV=production (the shipped image sets it): unset or empty means embedded PGlite, which is for trying clerk-sync out',
+    },
+  ]);
 }

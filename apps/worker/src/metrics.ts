@@ -66,7 +66,7 @@ export function createWorkerMetrics(options: WorkerMetricsOptions = {}): WorkerM
 function applyInstruments(registry: Registry) {
   const events = new Counter({
     name: metricNames.eventsApplied,
-    help: 'Events by apply outcome (applied, stale, duplicate, ignored), and failed: attempts whose batch or event failed.',
+    help: 'Events by apply outcome (applied, stale, duplicate, ignored, conflict: another instance owns the row), and failed: attempts whose batch or event failed.',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

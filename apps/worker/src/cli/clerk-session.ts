@@ -10,7 +10,14 @@ import {
 import { type ClerkDatabase, openDatabase } from '@clerk-sync/db';
 import { type ClerkApiEnv, clerkApiEnv } from '../backfill/clerk-env.js';
 import { type ReconcileEnv, reconcileEnv } from '../backfill/reconcile-env.js';
-import { refineWorkerEnv, toWorkerEnv, type WorkerEnv, type WorkerInstance, workerEnv } from '../env.js';
+import {
+  refineWorkerEnv,
+  requireDatabaseInProduction,
+  toWorkerEnv,
+  type WorkerEnv,
+  type WorkerInstance,
+  workerEnv,
+} from '../env.js';
 import { prepareSchema } from '../prepare-schema.js';
 import { UsageError } from './command.js';
 
@@ -58,6 +65,7 @@ export function readClerkSessionEnv(
 ): Pick<ClerkSession, 'env' | 'clerk' | 'reconcile'> & { instance: WorkerInstance } {
   const parsed = parseEnv(clerkSessionEnv, environment, processName);
   const env = toWorkerEnv(parsed);
+  requireDatabaseInProduction(env, processName);
   const instance = pickInstance(env, instanceName);
   const keyName = instanceVar('CLERK_SECRET_KEY', instance, env.instances.named);
   const keys = readInstanceVars(environment, env.instances, 'CLERK_SECRET_KEY', (raw) => raw, {

@@ -37,7 +37,7 @@ export const replayCommand: Command = {
     }
     const since = values.since ? new Date(values.since) : undefined;
     if (since && Number.isNaN(since.getTime())) throw new UsageError(`--since: not a time: ${values.since}`);
-    const env = readWorkerEnv(environment, 'clerk-sync replay');
+    const env = readWorkerEnv(environment, 'clerk-sync replay', { needsDatabase: false });
     const connection = connectRedis({ ...redisTarget(env), role: 'command' });
     const queues = openQueues(env.QUEUE_NAME, connection);
     try {
