@@ -196,6 +196,26 @@ describe('an owner that migrates and a writer that only writes rows', () => {
     expect(count.rows[0]?.n).toBeGreaterThanOrEqual(3);
   });
 
+  it('cannot undo an erasure as the writer: the registry only grows', async () => {
+    const registry = `"${names.schema}"."erased_subjects"`;
+    const before = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(registry)}`.execute(
+      writer.db,
+    );
+    // The reconcile above erased a user as the writer: inserting into the registry works.
+    expect(before.rows[0]?.n).toBeGreaterThan(0);
+    for (const statement of [
+      `DELETE FROM ${registry}`,
+      `UPDATE ${registry} SET subject = 'x'`,
+      `TRUNCATE ${registry}`,
+    ]) {
+      await expect(sql.raw(statement).execute(writer.db), statement).rejects.toThrow(/permission denied/);
+    }
+    const after = await sql<{ n: number }>`SELECT count(*)::int AS n FROM ${sql.raw(registry)}`.execute(
+      writer.db,
+    );
+    expect(after.rows[0]?.n).toBe(before.rows[0]?.n);
+  });
+
   it('prunes as the writer but leaves the audit log to the owner, who deletes only rows past retention', async () => {
     const table = (name: string) => sql.table(`${names.schema}.${name}`);
     const longAgo = new Date(Date.now() - 400 * 24 * 3_600_000);
