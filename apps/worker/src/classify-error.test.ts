@@ -116,4 +116,25 @@ describe('isTransientError', () => {
     const error = new UnrecoverableError('already decided');
     expect(jobError(error)).toBe(error);
   });
+
+  it('agrees with jobError on what is retried, thrown strings and plain objects included', () => {
+    const thrown: unknown[] = [
+      'Connection terminated unexpectedly',
+      'bad data',
+      { code: 'ECONNRESET' },
+      { code: '23505' },
+      new Error('timeout exceeded when trying to connect'),
+      new TypeError('x is undefined'),
+      pgError('40001'),
+      pgError('22P02'),
+      42,
+      null,
+    ];
+    for (const error of thrown) {
+      const retried = !(jobError(error) instanceof UnrecoverableError);
+      expect(isTransientError(error), String(JSON.stringify(error) ?? error)).toBe(retried);
+    }
+    expect(isTransientError('Connection terminated unexpectedly')).toBe(true);
+    expect(isTransientError('bad data')).toBe(false);
+  });
 });

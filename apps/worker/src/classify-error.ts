@@ -39,6 +39,8 @@ const TRANSIENT_MESSAGES = [
  * the batch is split to find the event that causes it, and only that one fails.
  */
 export function isTransientError(error: unknown, seen = new Set<unknown>()): boolean {
+  // A thrown string is judged by its text, as `jobError` judges it once wrapped.
+  if (typeof error === 'string') return TRANSIENT_MESSAGES.some((re) => re.test(error));
   // A cause chain can loop (a → b → a); each error is looked at once.
   if (typeof error !== 'object' || error === null || seen.has(error)) return false;
   seen.add(error);
