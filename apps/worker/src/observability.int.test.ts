@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { saveDriftReport } from '@clerk-sync/db';
+import { uniqueSchema } from '@clerk-sync/db/testing';
 import { attributes, startTracing, type Tracing } from '@clerk-sync/telemetry';
 import { makeEvent } from '@clerk-sync/testkit';
 import { SpanKind } from '@opentelemetry/api';
@@ -159,6 +160,43 @@ describe('worker metrics', () => {
     const after = await scrape();
     expect(after).toContain('clerk_sync_drift_rows{entity="memberships",kind="missing"} 2');
     const at = Number(/^clerk_sync_drift_report_timestamp_seconds (\S+)$/m.exec(after)?.[1]);
+    expect(Math.abs(at - Date.now() / 1000)).toBeLessThan(60);
+  });
+});
+
+describe('drift with an instance in a schema of its own', () => {
+  let h: Harness;
+  const devSchema = uniqueSchema('drift_dev');
+  beforeAll(async () => {
+    h = await startHarness({
+      backend: 'postgres',
+      workerEnv: { CLERK_INSTANCES: `prod:ins_driftProd,dev:ins_driftDev:${devSchema}` },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('adds up every schema and reports the oldest report time, 0 while one schema has none', async () => {
+    const scrape = () => h.worker.metrics.registry.metrics();
+    await saveDriftReport(h.worker.database.db, [{ entity: 'users', kind: 'gone', rows: 4 }]);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const one = await scrape();
+    expect(one).toContain('clerk_sync_drift_rows{entity="users",kind="gone"} 4');
+    expect(one).toMatch(/^clerk_sync_drift_report_timestamp_seconds 0$/m);
+
+    await saveDriftReport(h.worker.database.inSchema(devSchema), [
+      { entity: 'users', kind: 'gone', rows: 3 },
+      { entity: 'roles', kind: 'missing', rows: 1 },
+    ]);
+    await waitFor(
+      async () => (await scrape()).includes('clerk_sync_drift_rows{entity="users",kind="gone"} 7'),
+      5_000,
+      'the drift of both schemas',
+    );
+    const both = await scrape();
+    expect(both).toContain('clerk_sync_drift_rows{entity="roles",kind="missing"} 1');
+    const at = Number(/^clerk_sync_drift_report_timestamp_seconds (\S+)$/m.exec(both)?.[1]);
     expect(Math.abs(at - Date.now() / 1000)).toBeLessThan(60);
   });
 });

@@ -25,7 +25,7 @@ import { createInstanceRouter, type RoutedEvent } from './instance-router.js';
 import { createJobProcessor } from './job-processor.js';
 import { logBatch } from './log-batch.js';
 import type { Logger } from './logger.js';
-import { createWorkerMetrics, type WorkerMetrics } from './metrics.js';
+import { createWorkerMetrics, type DriftSnapshot, type WorkerMetrics } from './metrics.js';
 import { checkSharedSchemas, prepareSchema } from './prepare-schema.js';
 import { startRetentionSweep } from './retention-sweep.js';
 import { connectWorkerRedis } from './worker-redis.js';
@@ -98,6 +98,27 @@ function schemasOf(env: WorkerEnv): string[] {
 }
 
 /**
+ * The drift of every schema the worker writes, as one snapshot: counts added up, and the time of the
+ * oldest schema's last report (none yet, if any schema has none), so that an alert on a stale report
+ * fires while any instance's reconcile is behind.
+ */
+async function readDriftOfEverySchema(database: ClerkDatabase, env: WorkerEnv): Promise<DriftSnapshot> {
+  const reports = await Promise.all(
+    schemasOf(env).map((schema) => readDriftReport(database.inSchema(schema))),
+  );
+  const sums = new Map<string, { entity: string; kind: string; rows: number }>();
+  for (const { entity, kind, rows } of reports.flatMap((r) => r.counts)) {
+    const key = `${entity}\u0000${kind}`;
+    const sum = sums.get(key) ?? { entity, kind, rows: 0 };
+    sum.rows += rows;
+    sums.set(key, sum);
+  }
+  const times = reports.map((r) => r.reportedAt?.getTime());
+  const oldest = times.includes(undefined) ? undefined : Math.min(...(times as number[]));
+  return { counts: [...sums.values()], reportedAt: oldest === undefined ? undefined : new Date(oldest) };
+}
+
+/**
  * Applies a batch schema by schema (instances may write to their own), one transaction each, and
  * returns the results in the batch's order.
  */
@@ -131,7 +152,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   const { deadLetters } = queues;
   const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(redisTarget(env), queues.queue) : undefined;
   if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
-  const metrics = createWorkerMetrics({ readDrift: () => readDriftReport(database.db) });
+  const metrics = createWorkerMetrics({ readDrift: () => readDriftOfEverySchema(database, env) });
   const purger = startErasurePurge(parts, queues);
   const batcher = new Batcher<RoutedEvent>({
     max: env.BATCH_MAX,
