@@ -236,4 +236,26 @@ describe('ensureUser and ensureOrganization', () => {
     await closing.close();
     await expect(closing.ensureUser('user_new')).rejects.toThrow(/closed/);
   });
+
+  it('writes the row as the key’s instance, and refuses a key of another instance than the one pinned', async () => {
+    fake.putUser(clerkObject(user('user_inst'), T0 + 10));
+    const row = await client.ensureUser('user_inst');
+    expect(row?.instance_id).toBe(fake.instanceId);
+
+    fake.putUser(clerkObject(user('user_pinned'), T0 + 10));
+    const pinned = clientOf(fake, {
+      clerk: {
+        secretKey: fake.secretKey,
+        apiUrl: fake.url,
+        requestsPer10s: 100_000,
+        instanceId: 'ins_elsewhere',
+      },
+    });
+    const error = await pinned.ensureUser('user_pinned').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EnsureNotConfiguredError);
+    expect((error as Error).message).toBe(
+      `ensure: the secret key belongs to Clerk instance ${fake.instanceId}, not ins_elsewhere`,
+    );
+    expect(await written('users', 'user_pinned')).toMatchObject({ rows: 0, audit: 0 });
+  });
 });

@@ -21,6 +21,12 @@ export interface EnsureSettings {
    * values, or a row written here keeps what the worker would have left out. @defaultValue the worker's defaults
    */
   privacy?: Partial<PrivacyOptions>;
+  /**
+   * The Clerk instance (`ins_…`) whose rows this app reads, when several share the schema: a key that
+   * Clerk says belongs to another instance is refused (`EnsureNotConfiguredError`) before anything is
+   * written. @defaultValue the instance the key belongs to
+   */
+  instanceId?: string;
 }
 
 export interface EnsureOptions {
@@ -175,7 +181,13 @@ async function openWriter(config: EnsurerConfig, settings: EnsureSettings): Prom
   const privacy = { ...db.defaultPrivacy, ...settings.privacy };
   try {
     const instance = await backendApi.fetchInstance(api);
-    return { database, sync: backendApi.syncEntity, api, privacy, instanceId: instance?.id ?? null };
+    if (instance && settings.instanceId !== undefined && instance.id !== settings.instanceId) {
+      throw new EnsureNotConfiguredError(
+        `ensure: the secret key belongs to Clerk instance ${instance.id}, not ${settings.instanceId}`,
+      );
+    }
+    const instanceId = instance?.id ?? settings.instanceId ?? null;
+    return { database, sync: backendApi.syncEntity, api, privacy, instanceId };
   } catch (error) {
     await database.close();
     throw error;
