@@ -80,7 +80,12 @@ function buildErasureSql(schema: string): ErasureSql {
   const ofTarget = `x."id" = target."id" AND x."id" = ANY(ARRAY(SELECT "id" FROM target))`;
 
   const remember = `INSERT INTO ${t('user_address_hashes')} ("user_id", "hash", "kind")
-SELECT x."user_id", x."hash", x."kind" FROM jsonb_to_recordset($1::jsonb) AS x("user_id" text, "hash" text, "kind" text)
+SELECT x."user_id", x."hash", x."kind"
+FROM jsonb_to_recordset($1::jsonb) AS x("user_id" text, "hash" text, "kind" text, "instance_id" text)
+WHERE NOT EXISTS (
+  SELECT 1 FROM ${t('users')} o
+  WHERE o."id" = x."user_id" AND o."instance_id" <> x."instance_id"
+)
 UNION
 SELECT u."id", a."hash", a."kind"
 FROM ${t('users')} u

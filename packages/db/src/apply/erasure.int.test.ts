@@ -114,6 +114,21 @@ describe.each(backends)('erasure that holds, on %s', (backend) => {
     const apply = (events: unknown[]) => applyEvents(database.db, events.map(deliver), { privacy });
     const tag = `${userDeletion}_${backend}`;
 
+    it('lets no other instance choose what a user’s deletion erases', async () => {
+      const id = `user_x_${tag}`;
+      const bystander = `bystander.${tag}@example.test`;
+      await apply([
+        userCreated(id, `x.${tag}@example.test`, `x2.${tag}@example.test`),
+        invitation('created', `orginv_x_${tag}`, bystander, T0 + 10),
+      ]);
+      // Another instance's event names the bystander's address as one of this user's: refused.
+      const forged = deliver(userCreated(id, bystander, `x3.${tag}@example.test`, T0 + 30));
+      const [result] = await applyEvents(database.db, [{ ...forged, instanceId: 'ins_other' }], { privacy });
+      expect(result?.outcome).toBe('conflict');
+      await apply([userDeleted(id, T0 + 100)]);
+      expect(await addressOf('organization_invitations', `orginv_x_${tag}`)).toBe(bystander);
+    });
+
     it('clears what a batch wrote before the delete in the same batch: invitation address, message recipient and subject (issue a)', async () => {
       const id = `user_a_${tag}`;
       const address = `a.${tag}@example.test`;

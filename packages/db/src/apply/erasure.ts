@@ -10,6 +10,8 @@ import { run } from './run-statement.js';
 export interface BatchChange {
   eventId: string;
   change: EntityChange;
+  /** The instance it comes from: a user of another instance learns no addresses from it. */
+  instanceId?: string | null;
   /** Whether the row now reflects it. A user upsert that applied is a live user, never an erased one. */
   applied?: boolean;
 }
@@ -22,21 +24,29 @@ export interface Erasure extends ErasedSubject {
 /**
  * Right to erasure, part one, before a batch writes `users`: keeps the hash of every address its user
  * upserts carry (stale ones too: an address is the user's whatever the order), and of the addresses
- * that the rows of the users it deletes still hold, which their tombstones are about to clear.
+ * that the rows of the users it deletes still hold, which their tombstones are about to clear. An
+ * upsert of another instance's user (refused by the guards) adds nothing: it must not choose what
+ * that user's deletion will erase.
  */
 export async function rememberAddresses(
   trx: Transaction<Database>,
   schema: string,
   changes: readonly BatchChange[],
 ): Promise<void> {
-  const addresses: Array<{ user_id: string; hash: string; kind: 'email' | 'phone' }> = [];
+  const addresses: Array<{
+    user_id: string;
+    hash: string;
+    kind: 'email' | 'phone';
+    instance_id: string | null;
+  }> = [];
   const deleted: string[] = [];
-  for (const { change } of changes) {
+  for (const { change, instanceId = null } of changes) {
     if (change.table.name !== userTable.name) continue;
     if (change.kind === 'delete') deleted.push(change.id);
     for (const address of change.addresses ?? []) {
       const hash = addressHash(address);
-      if (hash) addresses.push({ user_id: change.id, hash, kind: address.includes('@') ? 'email' : 'phone' });
+      const kind = address.includes('@') ? 'email' : 'phone';
+      if (hash) addresses.push({ user_id: change.id, hash, kind, instance_id: instanceId });
     }
   }
   if (addresses.length > 0 || deleted.length > 0) {
