@@ -98,13 +98,15 @@ WHERE (t."deleted_at" IS NULL OR ${orderOf('t')} < ${orderOf('excluded')}) AND $
 RETURNING "id"`;
 
   // Both parts see the rows as they were before the statement: another instance's row is neither
-  // removed nor shadowed by a tombstone.
+  // removed nor shadowed by a tombstone. A writer that names no instance leaves the removed row's
+  // instance on its tombstone.
   const hardDelete = `WITH removed AS (
   DELETE FROM ${target} AS t USING jsonb_to_recordset($1::jsonb) AS d("id" text, "instance_id" text)
   WHERE t."id" = d."id" AND ${owned('t', 'd')}
 )
 INSERT INTO ${tombstones} AS tb ("entity", "id", "deleted_at", ${lifecycle.map(q).join(', ')}, "instance_id")
-SELECT '${table.name}', "id", "deleted_at", ${lifecycle.map(q).join(', ')}, "instance_id"
+SELECT '${table.name}', x."id", x."deleted_at", ${lifecycle.map((c) => `x.${q(c)}`).join(', ')},
+  COALESCE(x."instance_id", (SELECT r."instance_id" FROM ${target} r WHERE r."id" = x."id"))
 FROM jsonb_to_recordset($1::jsonb) AS x("id" text, "deleted_at" timestamptz, "version" bigint, "last_event_id" text,
   "event_ts" bigint, "svix_id" text, "instance_id" text)
 WHERE NOT EXISTS (SELECT 1 FROM ${target} o WHERE o."id" = x."id" AND NOT ${owned('o', 'x')})
