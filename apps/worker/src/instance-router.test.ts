@@ -123,8 +123,9 @@ describe('createInstanceRouter with the single default instance', () => {
     );
   });
 
-  it('with an allowlist and a CLERK_INSTANCE_ID outside it refuses even its own events', () => {
-    const route = routerFor({ CLERK_INSTANCE_ID: DEV, CLERK_INSTANCE_ALLOWLIST: PROD });
-    expect(refusal(route, undefined, null)).toBe(`instance: ${DEV} is not in CLERK_INSTANCE_ALLOWLIST`);
+  it('refuses to start with an allowlist that leaves out the CLERK_INSTANCE_ID: every event would be refused', () => {
+    expect(() => routerFor({ CLERK_INSTANCE_ID: DEV, CLERK_INSTANCE_ALLOWLIST: PROD })).toThrowError(
+      `CLERK_INSTANCE_ALLOWLIST: leaves out ${DEV}, the CLERK_INSTANCE_ID: every event would be refused`,
+    );
   });
 });

@@ -60,6 +60,9 @@ describe('instancesEnv', () => {
     expect(problems({ CLERK_INSTANCES: 'prod:ins_1,dev:ins_2', CLERK_INSTANCE_ALLOWLIST: 'ins_1' })).toEqual([
       'CLERK_INSTANCE_ALLOWLIST: leaves out ins_2, which CLERK_INSTANCES configures as dev',
     ]);
+    expect(problems({ CLERK_INSTANCE_ID: 'ins_1', CLERK_INSTANCE_ALLOWLIST: 'ins_2' })).toEqual([
+      'CLERK_INSTANCE_ALLOWLIST: leaves out ins_1, the CLERK_INSTANCE_ID: every event would be refused',
+    ]);
     expect(problems({ CLERK_INSTANCE_ALLOWLIST: 'ins_1,nope' })).toEqual([
       'CLERK_INSTANCE_ALLOWLIST: "nope" is not a Clerk instance id (ins_…)',
     ]);

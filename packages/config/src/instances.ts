@@ -103,6 +103,14 @@ export function instancesFromEnv(
 ): InstancesConfig {
   const allowlist = parsed.CLERK_INSTANCE_ALLOWLIST && new Set(parsed.CLERK_INSTANCE_ALLOWLIST);
   if (parsed.CLERK_INSTANCES === undefined) {
+    const id = parsed.CLERK_INSTANCE_ID;
+    if (allowlist && id !== undefined && !allowlist.has(id)) {
+      ctx?.addIssue({
+        code: 'custom',
+        path: ['CLERK_INSTANCE_ALLOWLIST'],
+        message: `leaves out ${id}, the CLERK_INSTANCE_ID: every event would be refused`,
+      });
+    }
     return {
       instances: [{ name: DEFAULT_INSTANCE, id: parsed.CLERK_INSTANCE_ID, schema: undefined }],
       named: false,

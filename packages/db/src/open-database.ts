@@ -3,6 +3,7 @@ import { PGlite } from '@electric-sql/pglite';
 import {
   CompiledQuery,
   type DatabaseConnection,
+  type DatabaseIntrospector,
   type DialectAdapter,
   type Driver,
   Kysely,
@@ -11,7 +12,9 @@ import {
   PostgresDialect,
   type PostgresDialectConfig,
   PostgresDriver,
+  type SchemaMetadata,
   sql,
+  type TableMetadata,
   type TransactionSettings,
 } from 'kysely';
 import pg from 'pg';
@@ -135,6 +138,45 @@ class PoolerSafeDialect extends PostgresDialect {
 
   override createAdapter(): DialectAdapter {
     return new TransactionLockAdapter();
+  }
+
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new CatalogNamesIntrospector(db);
+  }
+}
+
+/**
+ * What Kysely's Migrator asks before it migrates: which schemas and tables exist, by name. Kysely's own
+ * introspector reads every column of every table of the database and looks each schema up by name
+ * (`has_schema_privilege`, `pg_get_serial_sequence`), which fails with "schema … does not exist" when
+ * another session drops a schema meanwhile. This reads names from the catalog and nothing else.
+ */
+class CatalogNamesIntrospector implements DatabaseIntrospector {
+  readonly #db: Kysely<unknown>;
+
+  constructor(db: Kysely<unknown>) {
+    this.#db = db;
+  }
+
+  async getSchemas(): Promise<SchemaMetadata[]> {
+    const { rows } = await sql<SchemaMetadata>`SELECT nspname AS name FROM pg_catalog.pg_namespace`.execute(
+      this.#db,
+    );
+    return rows;
+  }
+
+  async getTables(): Promise<TableMetadata[]> {
+    const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+      SELECT c.relname AS name, ns.nspname AS schema, c.relkind AS kind
+      FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace ns ON ns.oid = c.relnamespace
+      WHERE c.relkind IN ('r', 'v', 'p', 'f')`.execute(this.#db);
+    return rows.map((r) => ({
+      name: r.name,
+      schema: r.schema,
+      isView: r.kind === 'v',
+      isForeign: r.kind === 'f',
+      columns: [],
+    }));
   }
 }
 
