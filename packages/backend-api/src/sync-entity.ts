@@ -45,7 +45,7 @@ export interface SyncEntityOptions {
   privacy?: PrivacyOptions;
   /**
    * The Clerk instance the key belongs to: rows are written as that instance's, and rows of other
-   * instances are left alone (`conflict`); `null` (not known) leaves each row's instance as it is.
+   * instances are left alone (`conflict`); `null` (not known) writes only rows that record none.
    * Left out, it is asked from Clerk (`GET /v1/instance`), as the key's own answer.
    */
   instanceId?: string | null;

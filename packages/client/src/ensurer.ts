@@ -181,9 +181,11 @@ async function openWriter(config: EnsurerConfig, settings: EnsureSettings): Prom
   const privacy = { ...db.defaultPrivacy, ...settings.privacy };
   try {
     const instance = await backendApi.fetchInstance(api);
-    if (instance && settings.instanceId !== undefined && instance.id !== settings.instanceId) {
+    if (settings.instanceId !== undefined && instance?.id !== settings.instanceId) {
       throw new EnsureNotConfiguredError(
-        `ensure: the secret key belongs to Clerk instance ${instance.id}, not ${settings.instanceId}`,
+        instance
+          ? `ensure: the secret key belongs to Clerk instance ${instance.id}, not ${settings.instanceId}`
+          : `ensure: Clerk did not confirm that the secret key belongs to ${settings.instanceId} (GET /v1/instance)`,
       );
     }
     const instanceId = instance?.id ?? settings.instanceId ?? null;

@@ -53,6 +53,22 @@ describe('instancesEnv', () => {
     expect(problems({ CLERK_INSTANCES: value }).join('\n')).toContain(message);
   });
 
+  it('never shows a secret pasted into the wrong variable', () => {
+    const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+    const envs: Array<Record<string, string>> = [
+      { CLERK_INSTANCES: secret },
+      { CLERK_INSTANCES: `prod:${secret}` },
+      { CLERK_INSTANCE_ID: secret },
+      { CLERK_INSTANCE_ALLOWLIST: 'sk_live_abcdef' },
+    ];
+    for (const env of envs) {
+      const message = problems(env).join('\n');
+      expect(message).toMatch(/a value of \d+ characters/);
+      expect(message).not.toContain('MfKQ');
+      expect(message).not.toContain('abcdef');
+    }
+  });
+
   it('refuses contradictions, naming the variable', () => {
     expect(problems({ CLERK_INSTANCES: 'prod:ins_1', CLERK_INSTANCE_ID: 'ins_1' })).toEqual([
       expect.stringMatching(/^CLERK_INSTANCE_ID: is for the single-instance setup/),

@@ -31,8 +31,17 @@ const NAME = /^[a-z][a-z0-9_]{0,30}$/;
 const INSTANCE_ID = /^ins_[A-Za-z0-9]{1,64}$/;
 
 const list = (raw: string) => raw.split(/[\s,]+/).filter(Boolean);
+
+/**
+ * A value as a message may show it: short plain words as they are, anything else (a secret pasted
+ * into the wrong variable, say) only by its length.
+ */
+const shown = (value: string) =>
+  /^[A-Za-z0-9_:.-]{1,40}$/.test(value) && !/^(sk|whsec|pk|rk)_/i.test(value)
+    ? JSON.stringify(value)
+    : `a value of ${value.length} characters`;
 const idProblem = (id: string) =>
-  INSTANCE_ID.test(id) ? undefined : `${JSON.stringify(id)} is not a Clerk instance id (ins_…)`;
+  INSTANCE_ID.test(id) ? undefined : `${shown(id)} is not a Clerk instance id (ins_…)`;
 
 const optionalIds = (what: string) =>
   z
@@ -58,10 +67,10 @@ function parseInstanceList(raw: string, ctx: z.RefinementCtx): InstanceSpec[] {
   for (const entry of list(raw)) {
     const [name = '', id = '', schema, ...extra] = entry.split(':');
     const problem = !NAME.test(name)
-      ? `${JSON.stringify(name)}: a name must be a lowercase identifier (a-z, 0-9, _; at most 31)`
+      ? `${shown(name)}: a name must be a lowercase identifier (a-z, 0-9, _; at most 31)`
       : (idProblem(id) ??
         (extra.length > 0 || schema === ''
-          ? `${JSON.stringify(entry)}: expected name:ins_… or name:ins_…:schema`
+          ? `${shown(entry)}: expected name:ins_… or name:ins_…:schema`
           : specs.some((s) => s.name === name)
             ? `names ${name} twice`
             : specs.some((s) => s.id === id)

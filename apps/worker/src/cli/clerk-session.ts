@@ -18,7 +18,7 @@ import {
   type WorkerInstance,
   workerEnv,
 } from '../env.js';
-import { prepareSchema } from '../prepare-schema.js';
+import { checkSharedSchemas, prepareSchema } from '../prepare-schema.js';
 import { UsageError } from './command.js';
 
 /**
@@ -125,15 +125,14 @@ export async function openClerkSession(
       signal: options.signal,
     });
     const reported = await fetchInstance(api);
-    if (reported && instance.id !== undefined && reported.id !== instance.id) {
+    if (instance.id !== undefined && reported?.id !== instance.id) {
       const key = instanceVar('CLERK_SECRET_KEY', instance, env.instances.named);
-      throw new ConfigError(processName, [
-        {
-          key,
-          problem: `belongs to Clerk instance ${reported.id}, but instance ${instance.name} is configured as ${instance.id}; nothing was read or written`,
-        },
-      ]);
+      const problem = reported
+        ? `belongs to Clerk instance ${reported.id}, but instance ${instance.name} is configured as ${instance.id}`
+        : `could not be confirmed as a key of ${instance.id} (instance ${instance.name}): GET /v1/instance gave no id`;
+      throw new ConfigError(processName, [{ key, problem: `${problem}; nothing was read or written` }]);
     }
+    await checkSharedSchemas(database, env.instances.instances);
     const id = reported?.id ?? instance.id ?? null;
     return {
       env,

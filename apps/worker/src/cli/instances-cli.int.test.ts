@@ -177,6 +177,26 @@ describe('clerk-sync with several instances: the key must be the instance’s', 
     expect(dev.requestsTo('/v1/users')).toEqual([]);
     expect(await owners(database, 'users')).toEqual({});
 
+    // A key Clerk will not name proves nothing: refused too.
+    const hidden = new FakeClerk({
+      instanceId: 'ins_dev',
+      secretKey: 'sk_test_hidden',
+      instanceReadable: false,
+    });
+    hidden.seed({ users: 2, organizations: 0, memberships: 0 });
+    await hidden.start();
+    fakes.push(hidden);
+    const unconfirmed = await runClerkSync(['backfill', '--instance', 'prod'], {
+      ...base,
+      CLERK_API_URL: hidden.url,
+      CLERK_SECRET_KEY_PROD: 'sk_test_hidden',
+    });
+    expect(unconfirmed.code).toBe(2);
+    expect(unconfirmed.stderr).toContain(
+      'CLERK_SECRET_KEY_PROD: could not be confirmed as a key of ins_prod (instance prod): GET /v1/instance gave no id',
+    );
+    expect(hidden.requestsTo('/v1/users')).toEqual([]);
+
     const right = await runClerkSync(['backfill', '--instance', 'prod'], {
       ...base,
       CLERK_SECRET_KEY_PROD: 'sk_test_prod',

@@ -178,7 +178,12 @@ describe.each(backends)('applyEvents on %s', (backend) => {
 
   it('applies every Clerk example payload and changes nothing when they are delivered again', async () => {
     const examples = loadWebhookExamples();
-    const batch = examples.map((e) => deliver(e.event, `msg_example_${e.file}`));
+    // As a worker with CLERK_INSTANCE_ID routes them: every example is one instance's (some of Clerk's
+    // name ins_123, older ones none).
+    const batch = examples.map((e) => ({
+      ...deliver(e.event, `msg_example_${e.file}`),
+      instanceId: 'ins_examples',
+    }));
     const first = await applyEvents(database.db, batch);
     expect(first.filter((r) => r.outcome === 'duplicate')).toEqual([]);
     const snapshot = async () => ({

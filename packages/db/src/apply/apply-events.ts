@@ -234,8 +234,8 @@ export async function applyChanges(
     source?: string;
     /**
      * The instance the changes come from (`GET /v1/instance` of the key that read them): rows of
-     * other instances are left alone (`conflict`). `null` (an instance not known) writes any row and
-     * leaves its instance as it is: only one instance can be behind it.
+     * other instances are left alone (`conflict`). `null` (an instance not known) writes only rows
+     * that record no instance.
      */
     instanceId: string | null;
     alsoInTransaction?: (trx: Transaction<Database>) => Promise<void>;
@@ -407,7 +407,7 @@ async function withoutConflicts(
   );
   return unapplied.filter((p) => {
     const owner = owners.get(p.change.id);
-    if (owner === undefined || p.instanceId === null || owner === p.instanceId) return true;
+    if (owner === undefined || owner === p.instanceId) return true;
     outcomes.set(p.key, 'conflict');
     conflicts.set(p.key, { table: table.name, id: p.change.id, owner, writer: p.instanceId });
     return false;
@@ -481,7 +481,10 @@ async function writeMessages(
 
 /** The batch's changes, each with whether it applied, for the erasure step. */
 function withOutcomes(pending: Pending[], outcomes: Map<string, ApplyOutcome>) {
-  return pending.map((p) => ({ ...p, applied: outcomes.get(p.key) === 'applied' }));
+  return pending.map((p) => {
+    const outcome = outcomes.get(p.key);
+    return { ...p, applied: outcome === 'applied', conflict: outcome === 'conflict' };
+  });
 }
 
 /**

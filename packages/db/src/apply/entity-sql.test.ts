@@ -11,7 +11,7 @@ const key = (r: string) =>
   `(${r}."version", COALESCE(${r}."event_ts", -1), COALESCE(${r}."svix_id", '') COLLATE "C")`;
 /** The instance guard: a row no instance owns yet, or one the writer's own instance owns. */
 const owned = (row: string, writer: string) =>
-  `(${row}."instance_id" IS NULL OR ${writer}."instance_id" IS NULL OR ${row}."instance_id" = ${writer}."instance_id")`;
+  `(${row}."instance_id" IS NULL OR ${row}."instance_id" IS NOT DISTINCT FROM ${writer}."instance_id")`;
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 describe('buildEntitySql, as text', () => {

@@ -78,10 +78,11 @@ export function buildEntitySql(table: EntityTable, schema: string): EntitySql {
   ];
   const notHardDeleted = `NOT EXISTS (SELECT 1 FROM ${tombstones} tb WHERE tb."entity" = '${table.name}' AND tb."id" = x."id")`;
   // A writer may write rows of its own instance and rows that record none. A writer that names no
-  // instance (one instance configured without its id, events that carry none) is not refused: only
-  // one instance can feed it, and it leaves the row's instance as it is.
+  // instance (an event without instance_id and no CLERK_INSTANCE_ID, a key Clerk would not name)
+  // writes only rows that record none: it cannot prove they are not another instance's.
+  // Never NULL (so `NOT owned` means what it says): IS NOT DISTINCT FROM, not `=`.
   const owned = (row: string, writer: string) =>
-    `(${row}."instance_id" IS NULL OR ${writer}."instance_id" IS NULL OR ${row}."instance_id" = ${writer}."instance_id")`;
+    `(${row}."instance_id" IS NULL OR ${row}."instance_id" IS NOT DISTINCT FROM ${writer}."instance_id")`;
 
   const upsert = `INSERT INTO ${target} AS t (${insertCols})
 SELECT ${insertCols} FROM ${recordset([])}

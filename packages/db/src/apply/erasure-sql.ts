@@ -59,6 +59,10 @@ export function erasureSqlFor(schema: string): ErasureSql {
 
 const q = (name: string) => `"${name}"`;
 
+/** Rows of one instance, or a side that records none (rows and entries from before instances). */
+const sameInstance = (a: string, b: string) =>
+  `(${a}."instance_id" IS NULL OR ${b}."instance_id" IS NULL OR ${a}."instance_id" = ${b}."instance_id")`;
+
 function buildErasureSql(schema: string): ErasureSql {
   const t = (name: string) => qualified(schema, name);
   const hash = (value: string) => `${q(schema)}."address_hash"(${value})`;
@@ -71,8 +75,9 @@ function buildErasureSql(schema: string): ErasureSql {
   ORDER BY f."subject", f."event_id"
 )`;
   const freshSubjects = `ARRAY(SELECT "subject" FROM fresh)`;
+  /** The row `x` matches an entry of the registry of its own instance (or an entry of none). */
   const inRegistry = (subjects: string) =>
-    `EXISTS (SELECT 1 FROM ${t('erased_subjects')} r WHERE r."subject" IN (${subjects}))`;
+    `EXISTS (SELECT 1 FROM ${t('erased_subjects')} r WHERE r."subject" IN (${subjects}) AND ${sameInstance('r', 'x')})`;
   /**
    * Updates the rows of `target` only. The `= ANY` lets the planner fetch them by primary key instead
    * of hash-joining the whole table with a CTE whose size it cannot estimate.
@@ -82,10 +87,10 @@ function buildErasureSql(schema: string): ErasureSql {
   const remember = `INSERT INTO ${t('user_address_hashes')} ("user_id", "hash", "kind")
 SELECT x."user_id", x."hash", x."kind"
 FROM jsonb_to_recordset($1::jsonb) AS x("user_id" text, "hash" text, "kind" text, "instance_id" text)
-WHERE NOT EXISTS (
-  SELECT 1 FROM ${t('users')} o
-  WHERE o."id" = x."user_id" AND o."instance_id" <> x."instance_id"
-)
+WHERE NOT EXISTS (SELECT 1 FROM ${t('users')} o WHERE o."id" = x."user_id" AND NOT ${sameInstance('o', 'x')})
+  AND NOT EXISTS (
+    SELECT 1 FROM ${t('tombstones')} o WHERE o."entity" = 'users' AND o."id" = x."user_id" AND NOT ${sameInstance('o', 'x')}
+  )
 UNION
 SELECT u."id", a."hash", a."kind"
 FROM ${t('users')} u
@@ -102,7 +107,10 @@ ON CONFLICT DO NOTHING`;
     (SELECT r."event_id" FROM ${t('erased_subjects')} r WHERE r."subject" = c."user_id" AND r."user_id" = c."user_id"),
     (SELECT u."last_event_id" FROM ${t('users')} u WHERE u."id" = c."user_id" AND u."deleted_at" IS NOT NULL),
     (SELECT tb."last_event_id" FROM ${t('tombstones')} tb WHERE tb."entity" = 'users' AND tb."id" = c."user_id")
-  ) AS "event_id"
+  ) AS "event_id", COALESCE(
+    (SELECT u."instance_id" FROM ${t('users')} u WHERE u."id" = c."user_id"),
+    (SELECT tb."instance_id" FROM ${t('tombstones')} tb WHERE tb."entity" = 'users' AND tb."id" = c."user_id")
+  ) AS "instance_id"
   FROM jsonb_to_recordset($1::jsonb) AS c("user_id" text, "deleted" boolean)
   WHERE c."deleted"
     OR EXISTS (SELECT 1 FROM ${t('erased_subjects')} r WHERE r."subject" = c."user_id" AND r."user_id" = c."user_id")
@@ -110,25 +118,26 @@ ON CONFLICT DO NOTHING`;
     OR EXISTS (SELECT 1 FROM ${t('tombstones')} tb WHERE tb."entity" = 'users' AND tb."id" = c."user_id")
 ),
 found AS (
-  SELECT d."user_id" AS "subject", 'user' AS "kind", d."user_id", d."event_id" FROM deleted d
+  SELECT d."user_id" AS "subject", 'user' AS "kind", d."user_id", d."event_id", d."instance_id" FROM deleted d
   UNION ALL
-  SELECT a."hash", a."kind", d."user_id", d."event_id"
+  SELECT a."hash", a."kind", d."user_id", d."event_id", d."instance_id"
   FROM ${t('user_address_hashes')} a JOIN deleted d ON d."user_id" = a."user_id"
   WHERE a."user_id" = ANY(${deletedIds})
   UNION ALL
-  SELECT ${hash('i."email_address"')}, ${kindOf('i."email_address"')}, d."user_id", d."event_id"
+  SELECT ${hash('i."email_address"')}, ${kindOf('i."email_address"')}, d."user_id", d."event_id", d."instance_id"
   FROM ${t('organization_invitations')} i JOIN deleted d ON d."user_id" = i."user_id"
-  WHERE i."user_id" = ANY(${deletedIds}) AND i."email_address" IS NOT NULL
+  WHERE i."user_id" = ANY(${deletedIds}) AND i."email_address" IS NOT NULL AND ${sameInstance('i', 'd')}
   UNION ALL
-  SELECT ${hash('m."to_address"')}, CASE WHEN m."kind" = 'sms' THEN 'phone' ELSE 'email' END, d."user_id", d."event_id"
+  SELECT ${hash('m."to_address"')}, CASE WHEN m."kind" = 'sms' THEN 'phone' ELSE 'email' END, d."user_id", d."event_id",
+    d."instance_id"
   FROM ${t('messages')} m JOIN deleted d ON d."user_id" = m."user_id"
-  WHERE m."user_id" = ANY(${deletedIds}) AND m."to_address" IS NOT NULL
+  WHERE m."user_id" = ANY(${deletedIds}) AND m."to_address" IS NOT NULL AND ${sameInstance('m', 'd')}
 ),
 moved AS (
   DELETE FROM ${t('user_address_hashes')} a WHERE a."user_id" = ANY(${deletedIds})
 )
-INSERT INTO ${t('erased_subjects')} ("subject", "kind", "user_id", "event_id")
-SELECT DISTINCT ON ("subject", "user_id") "subject", "kind", "user_id", "event_id"
+INSERT INTO ${t('erased_subjects')} ("subject", "kind", "user_id", "event_id", "instance_id")
+SELECT DISTINCT ON ("subject", "user_id") "subject", "kind", "user_id", "event_id", "instance_id"
 FROM found WHERE "subject" IS NOT NULL
 ORDER BY "subject", "user_id"
 ON CONFLICT ("subject", "user_id") DO NOTHING

@@ -13,12 +13,17 @@ const T0 = 1_760_000_000_000;
 let n = 0;
 const deliver = (event: unknown): PreparedEvent =>
   prepareEvent({ v: 1, svixId: `msg_er_${++n}`, receivedAt: Date.now(), event: event as never });
-const example = (name: string) =>
-  structuredClone(loadWebhookExamples().find((e) => e.file === `${name}.json`)?.event) as {
+/** One of Clerk's examples, as the instance of the factory's events sends it (email.created names another). */
+const example = (name: string) => {
+  const event = structuredClone(loadWebhookExamples().find((e) => e.file === `${name}.json`)?.event) as {
     type: string;
     timestamp: number;
+    instance_id?: string;
     data: Record<string, unknown>;
   };
+  event.instance_id = TEST_INSTANCE_ID;
+  return event;
+};
 
 /** A user with a primary and a secondary address (and a phone), as `user.created` at `at`. */
 function userCreated(id: string, primary: string, secondary: string, at = T0) {

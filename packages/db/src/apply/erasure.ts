@@ -14,6 +14,8 @@ export interface BatchChange {
   instanceId?: string | null;
   /** Whether the row now reflects it. A user upsert that applied is a live user, never an erased one. */
   applied?: boolean;
+  /** Refused: the row belongs to another instance. Such a change erases nothing and reveals nothing. */
+  conflict?: boolean;
 }
 
 /** A user this batch erased, with the svix-id of the delete that did it. */
@@ -73,7 +75,8 @@ export async function holdErasure(
   const statements = erasureSqlFor(schema);
   const users = new Map<string, boolean>();
   const written = new Map<string, Set<string>>();
-  for (const { change, applied } of changes) {
+  for (const { change, applied, conflict } of changes) {
+    if (conflict) continue;
     if (change.table.name === userTable.name) {
       // Deletes, and upserts that did not apply: the user may be erased (then the upsert is late).
       if (change.kind === 'delete' || !applied)

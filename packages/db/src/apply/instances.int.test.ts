@@ -224,22 +224,28 @@ describe.each(backends)('rows of several Clerk instances, on %s', (backend) => {
     expect(await instanceOf('users', id)).toBeNull();
   });
 
-  it("lets a writer that names no instance write A's row, and leaves the row A's", async () => {
+  it("refuses a writer that names no instance on A's row (it cannot prove the row is its own), and lets it write rows of none", async () => {
     const id = 'user_nullwriter';
     await apply([deliver(makeEvent(user(id), 'created', T0), A)]);
+    const before = await rowText('users', id);
     const anonymous = deliver(makeEvent(user(id), 'updated', T0 + 1), null);
-    expect((await apply([anonymous]))[0]?.outcome).toBe('applied');
-    expect(JSON.parse((await rowText('users', id)) ?? '{}')).toMatchObject({
-      instance_id: A,
-      version: T0 + 1,
-      first_name: `First ${T0 + 1}`,
-    });
-    expect(await inbox(anonymous.svixId)).toEqual({ instance_id: null, outcome: 'applied' });
-
+    const [refused] = await apply([anonymous]);
+    expect(refused?.outcome).toBe('conflict');
+    expect(refused?.conflict).toEqual({ table: 'users', id, owner: A, writer: null });
+    expect(await rowText('users', id)).toBe(before);
+    expect(await inbox(anonymous.svixId)).toBeUndefined();
     const [deleted] = await apply([deliver(makeEvent(user(id), 'deleted', T0 + 2), null)], hard);
-    expect(deleted?.outcome).toBe('applied');
-    expect(await rowText('users', id)).toBeUndefined();
-    expect(await tombstoneOf(id)).toEqual({ instance_id: A });
+    expect(deleted?.outcome).toBe('conflict');
+    expect(await rowText('users', id)).toBe(before);
+    expect(await tombstoneOf(id)).toBeUndefined();
+
+    const fresh = 'user_nullwriter_fresh';
+    const [created] = await apply([deliver(makeEvent(user(fresh), 'created', T0), null)]);
+    expect(created?.outcome).toBe('applied');
+    expect(await instanceOf('users', fresh)).toBeNull();
+    expect((await apply([deliver(makeEvent(user(fresh), 'updated', T0 + 1), null)]))[0]?.outcome).toBe(
+      'applied',
+    );
   });
 
   it.each([
@@ -289,7 +295,8 @@ describe.each(backends)('rows of several Clerk instances, on %s', (backend) => {
     expect(await rowText('users', id)).toBe(before);
     expect(await applyChanges(db, [snapshot(T0 + 10)], { instanceId: A })).toEqual(['applied']);
     expect(await instanceOf('users', id)).toBe(A);
-    expect(await applyChanges(db, [snapshot(T0 + 11)], { instanceId: null })).toEqual(['applied']);
+    // A key Clerk would not name cannot prove the row is its instance's either.
+    expect(await applyChanges(db, [snapshot(T0 + 11)], { instanceId: null })).toEqual(['conflict']);
     expect(await instanceOf('users', id)).toBe(A);
   });
 });

@@ -1,5 +1,5 @@
 import { prepareEvent } from '@clerk-sync/events';
-import { loadWebhookExamples, makeEvent } from '@clerk-sync/testkit';
+import { loadWebhookExamples, makeEvent, TEST_INSTANCE_ID } from '@clerk-sync/testkit';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClerkDatabase } from '../open-database.js';
@@ -11,8 +11,11 @@ let n = 0;
 const deliver = (event: unknown) =>
   prepareEvent({ v: 1, svixId: `msg_pa_${++n}`, receivedAt: Date.now(), event: event as never });
 const T0 = 1_760_000_000_000;
-const example = (name: string) =>
-  structuredClone(loadWebhookExamples().find((e) => e.file === `${name}.json`)?.event);
+/** One of Clerk's examples, from the instance of the factory's events (email.created names another). */
+const example = (name: string) => {
+  const event = structuredClone(loadWebhookExamples().find((e) => e.file === `${name}.json`)?.event);
+  return { ...event, instance_id: TEST_INSTANCE_ID };
+};
 
 /** Every text value in every table of the schema, to prove a value is nowhere. */
 async function schemaText(database: ClerkDatabase): Promise<string> {

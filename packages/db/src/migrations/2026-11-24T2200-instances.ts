@@ -31,6 +31,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       db,
     );
   }
+  // Erasure is per instance too: an entry clears only rows of the deleted user's instance (NULL:
+  // entries from before, which keep clearing every row that matches).
+  await sql`ALTER TABLE ${t('erased_subjects')} ADD COLUMN instance_id text`.execute(db);
   for (const name of auditedTables) {
     await sql`CREATE OR REPLACE VIEW ${t(`${name}_live`)} AS SELECT * FROM ${t(name)} WHERE deleted_at IS NULL`.execute(
       db,

@@ -199,6 +199,8 @@ export const columnCommentOverrides: Partial<Record<RelationName, Partial<Record
   clerk_instance: { instance_id: "Clerk's instance id (ins_…), from GET /v1/instance." },
   changes: { version: 'Version of the row after the change.' },
   erased_subjects: {
+    instance_id:
+      "The deleted user's Clerk instance: the entry clears rows of that instance only. NULL on entries from before instances were recorded, which clear every matching row.",
     subject: 'The user id (kind user) or an address_hash() (kind email or phone).',
     kind: 'user, email or phone.',
     user_id: 'The deleted user.',

@@ -16,6 +16,7 @@ export const erasedSubjectTable = {
     user_id: notNull('text'),
     event_id: nullable('text'),
     erased_at: withDefault('timestamptz'),
+    instance_id: nullable('text'),
   },
 } as const satisfies Relation;
 

@@ -16,6 +16,8 @@ export interface FakeClerkOptions {
   /** What `GET /v1/instance` reports; distinct fakes stand for distinct instances. */
   instanceId?: string;
   environmentType?: 'production' | 'development';
+  /** `false`: `GET /v1/instance` answers 403, as for a key that may not read it. */
+  instanceReadable?: boolean;
 }
 
 export interface RecordedRequest {
@@ -74,6 +76,7 @@ export class FakeClerk {
   #bucket: TokenBucket | null;
   #server: Server | undefined;
   #faults: number[] = [];
+  readonly #instanceReadable: boolean;
   #throttles: number[] = [];
   #users = new Map<string, Json>();
   #organizations = new Map<string, Json>();
@@ -86,6 +89,7 @@ export class FakeClerk {
     this.secretKey = options.secretKey ?? 'sk_test_fake_clerk';
     this.instanceId = options.instanceId ?? TEST_INSTANCE_ID;
     this.environmentType = options.environmentType ?? 'development';
+    this.#instanceReadable = options.instanceReadable ?? true;
     this.latencyMs = options.latencyMs ?? 0;
     const limit = options.rateLimit === undefined ? 'production' : options.rateLimit;
     this.#bucket =
@@ -281,6 +285,14 @@ export class FakeClerk {
       case '/v1/users':
         return this.#listUsers(req, res, url.searchParams, paging);
       case '/v1/instance':
+        if (!this.#instanceReadable) {
+          return this.#send(
+            req,
+            res,
+            403,
+            errors('authorization_invalid', 'Not allowed to read the instance'),
+          );
+        }
         return this.#send(req, res, 200, {
           object: 'instance',
           id: this.instanceId,
