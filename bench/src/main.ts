@@ -11,11 +11,13 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { type SignedRequest, signedCorpus } from './corpus.js';
+import { shippedNodeFlags } from './shipped.js';
 import {
   databaseUrl,
   freePort,
   redisUrl,
   root,
+  rssMb,
   startChild,
   waitForHttp,
   waitUntil,
@@ -107,11 +109,17 @@ async function paced(port: number, corpus: SignedRequest[], rate: number, second
 
 async function ingestScenario() {
   const corpusSize = settings.seconds * 25_000;
-  const servers: Array<{ name: 'bare' | 'ours' | 'seed'; script: string; env: Record<string, string> }> = [
+  const servers: Array<{
+    name: 'bare' | 'ours' | 'seed';
+    script: string;
+    env: Record<string, string>;
+    nodeArgs?: string[];
+  }> = [
     { name: 'bare', script: 'bench/dist/servers/bare.js', env: {} },
     {
       name: 'ours',
       script: 'apps/ingest/dist/main.js',
+      nodeArgs: ingestNodeArgs(),
       env: {
         CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
         REDIS_URL: redisUrl,
@@ -138,18 +146,19 @@ async function ingestScenario() {
   const database = await openDatabase({ databaseUrl, schema: 'public', pgliteDir: '', poolSize: 1 });
   await sql`CREATE TABLE ${sql.table(`bench_seed_${run}`)} (id text PRIMARY KEY, type text, first_name text,
     updated_at bigint, data jsonb)`.execute(database.db);
-  const results: Record<string, Load & { peakRssMb: number }> = {};
+  const results: Record<string, Load & { peakRssMb: number; idleRssMb: number }> = {};
   try {
     for (const server of servers) {
       const port = await freePort();
-      const child = startChild(dist(server.script), { ...server.env, PORT: String(port) });
+      const child = startChild(dist(server.script), { ...server.env, PORT: String(port) }, server.nodeArgs);
       try {
         await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+        const idleRssMb = await idleRss(child.process.pid ?? 0);
         await load(port, signedCorpus(5_000, `${run}w${server.name}`), 1);
         const corpus = signedCorpus(corpusSize, `${run}${server.name}`);
         const rss = watchRss(child.process.pid ?? 0);
         const measured = await load(port, corpus, settings.seconds);
-        results[server.name] = { ...measured, peakRssMb: rss.stop() };
+        results[server.name] = { ...measured, peakRssMb: rss.stop(), idleRssMb };
         console.log(`  ingest ${server.name}: ${Math.round(measured.rps)} req/s, p99 ${measured.p99} ms`);
       } finally {
         await child.stop();
@@ -162,7 +171,7 @@ async function ingestScenario() {
     await queue.obliterate({ force: true });
     await queue.close();
   }
-  return results as Record<'bare' | 'ours' | 'seed', Load & { peakRssMb: number }>;
+  return results as Record<'bare' | 'ours' | 'seed', Load & { peakRssMb: number; idleRssMb: number }>;
 }
 
 /** N jobs on a fresh queue, half updates to users already in the schema, half new users. */
@@ -216,7 +225,11 @@ async function drain(
   n: number,
 ) {
   const queue = new Queue(queueName, { connection: { url: redisUrl } });
-  const child = startChild(dist(script), { REDIS_URL: redisUrl, QUEUE_NAME: queueName, ...env });
+  const child = startChild(
+    dist(script),
+    { REDIS_URL: redisUrl, QUEUE_NAME: queueName, ...env },
+    workerNodeArgs(),
+  );
   try {
     await waitUntil(() => child.output().includes(ready), 60_000, `${script} to start`);
     const started = performance.now();
@@ -235,9 +248,37 @@ async function drain(
   }
 }
 
+/** The worker's RSS once started on an empty queue (its schema migrated), before any job. */
+async function workerIdleRss(): Promise<number> {
+  const schema = `bench_idle_${run}`;
+  const child = startChild(
+    dist('apps/worker/dist/main.js'),
+    {
+      REDIS_URL: redisUrl,
+      QUEUE_NAME: `bench-idle-${run}`,
+      DATABASE_URL: databaseUrl,
+      DB_SCHEMA: schema,
+      WORKER_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...workerTuning(),
+    },
+    workerNodeArgs(),
+  );
+  try {
+    await waitUntil(() => child.output().includes('worker started'), 60_000, 'the idle worker to start');
+    return await idleRss(child.process.pid ?? 0);
+  } finally {
+    await child.stop();
+    const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
+    await database.close();
+  }
+}
+
 async function workerScenario() {
   const n = settings.workerEvents;
   const schema = `bench_${run}`;
+  const idleRssMb = await workerIdleRss();
   await preload(`bench-noop-${run}`, null, n);
   const noop = await drain(
     `bench-noop-${run}`,
@@ -270,7 +311,7 @@ async function workerScenario() {
   if (rows[0]?.n !== n) throw new Error(`worker bench: expected ${n} inbox rows, found ${rows[0]?.n}`);
   await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(database.db);
   await database.close();
-  return { noop, ours };
+  return { noop, ours: { ...ours, idleRssMb } };
 }
 
 async function backfillScenario() {
@@ -312,25 +353,36 @@ async function e2eScenario() {
   const queueName = `bench-e2e-${run}`;
   const schema = `bench_e2e_${run}`;
   const port = await freePort();
-  const ingest = startChild(dist('apps/ingest/dist/main.js'), {
-    CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    REDIS_URL: redisUrl,
-    QUEUE_NAME: queueName,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ADMIN_PORT: '0',
-    METRICS_PORT: '0',
-    LOG_LEVEL: 'warn',
-  });
-  const worker = startChild(dist('apps/worker/dist/main.js'), {
-    REDIS_URL: redisUrl,
-    QUEUE_NAME: queueName,
-    DATABASE_URL: databaseUrl,
-    DB_SCHEMA: schema,
-    WORKER_METRICS_PORT: '0',
-    LOG_LEVEL: 'info',
-    ...workerTuning(),
-  });
+  const ingest = startChild(
+    dist('apps/ingest/dist/main.js'),
+    {
+      CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      REDIS_URL: redisUrl,
+      QUEUE_NAME: queueName,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...(process.env.BENCH_INGEST_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
+        : {}),
+    },
+    ingestNodeArgs(),
+  );
+  const worker = startChild(
+    dist('apps/worker/dist/main.js'),
+    {
+      REDIS_URL: redisUrl,
+      QUEUE_NAME: queueName,
+      DATABASE_URL: databaseUrl,
+      DB_SCHEMA: schema,
+      WORKER_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...workerTuning(),
+    },
+    workerNodeArgs(),
+  );
   const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
@@ -383,6 +435,23 @@ async function e2eScenario() {
     await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
     await database.close();
   }
+}
+
+/** RSS a second after a process is up, before any load: what it costs to have it running. */
+async function idleRss(pid: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return rssMb(pid);
+}
+
+/**
+ * Node flags for the ingest and the worker: those their image starts them with (infra/docker/Dockerfile),
+ * unless BENCH_INGEST_NODE_OPTIONS or BENCH_NODE_OPTIONS (worker) replace them for a run.
+ */
+function ingestNodeArgs(): string[] {
+  return process.env.BENCH_INGEST_NODE_OPTIONS ? [] : shippedNodeFlags(root, 'ingest');
+}
+function workerNodeArgs(): string[] {
+  return process.env.BENCH_NODE_OPTIONS ? [] : shippedNodeFlags(root, 'worker');
 }
 
 /** Lets a run try other worker settings, e.g. BENCH_WORKER_CONCURRENCY=300. */
@@ -461,6 +530,10 @@ async function main(): Promise<void> {
     memory: {
       ingest_peak_mb: round(ingest.ours.peakRssMb, 0),
       worker_peak_mb: round(worker.ours.peakRssMb, 0),
+      ingest_idle_mb: round(ingest.ours.idleRssMb, 0),
+      worker_idle_mb: round(worker.ours.idleRssMb, 0),
+      ingest_node_flags: ingestNodeArgs().join(' ') || process.env.BENCH_INGEST_NODE_OPTIONS || '',
+      worker_node_flags: workerNodeArgs().join(' ') || process.env.BENCH_NODE_OPTIONS || '',
     },
     seconds: round((Date.now() - started) / 1000, 0),
   };
@@ -521,6 +594,12 @@ async function main(): Promise<void> {
       `${results.memory.ingest_peak_mb} / ${results.memory.worker_peak_mb}`,
       '≤ 150 / ≤ 250',
       ok(results.memory.ingest_peak_mb <= 150 && results.memory.worker_peak_mb <= 250),
+    ],
+    [
+      'idle RSS ingest / worker (MB)',
+      `${results.memory.ingest_idle_mb} / ${results.memory.worker_idle_mb}`,
+      '',
+      '',
     ],
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));
