@@ -82,6 +82,12 @@ async function paced(port: number, corpus: SignedRequest[], rate: number, second
   const inFlight = new Set<Promise<void>>();
   let sent = 0;
   let failed = 0;
+  /** Why requests failed (status or error code) and how often, for the error message. */
+  const reasons = new Map<string, number>();
+  const fail = (reason: string) => {
+    failed += 1;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  };
   const latencies: number[] = [];
   while (performance.now() - started < seconds * 1000) {
     const due = Math.min(corpus.length, Math.floor(((performance.now() - started) / 1000) * rate));
@@ -91,12 +97,10 @@ async function paced(port: number, corpus: SignedRequest[], rate: number, second
       const p = fetch(url, { method: 'POST', body: r.body, headers: r.headers })
         .then(async (res) => {
           await res.arrayBuffer();
-          if (res.status >= 300) failed += 1;
+          if (res.status >= 300) fail(`HTTP ${res.status}`);
           latencies.push(performance.now() - t);
         })
-        .catch(() => {
-          failed += 1;
-        })
+        .catch((error: Error & { cause?: { code?: string } }) => fail(error.cause?.code ?? error.message))
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
@@ -104,7 +108,8 @@ async function paced(port: number, corpus: SignedRequest[], rate: number, second
   }
   await Promise.all(inFlight);
   latencies.sort((a, b) => a - b);
-  return { sent, failed, p99: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN };
+  const why = [...reasons].map(([reason, n]) => `${n} × ${reason}`).join(', ');
+  return { sent, failed, why, p99: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN };
 }
 
 async function ingestScenario() {
@@ -390,11 +395,16 @@ async function e2eScenario() {
     const rate = 1000;
     // Two seconds at the same rate first, so JIT warm-up and connection setup are not measured.
     const warm = await paced(port, signedCorpus(rate * 2, `${run}warm`), rate, 2);
-    if (warm.failed > 0) throw new Error(`e2e bench: ${warm.failed} warm-up requests failed`);
+    if (warm.failed > 0) throw new Error(`e2e bench: ${warm.failed} warm-up requests failed (${warm.why})`);
     const measured = `msg_${run}lag_`;
     const corpus = signedCorpus(rate * settings.e2eSeconds + 2_000, `${run}lag`);
     const sent = await paced(port, corpus, rate, settings.e2eSeconds);
-    if (sent.failed > 0) throw new Error(`e2e bench: ${sent.failed} of ${sent.sent} requests failed`);
+    if (sent.failed > 0) {
+      const exit = ingest.process.exitCode ?? ingest.process.signalCode;
+      throw new Error(
+        `e2e bench: ${sent.failed} of ${sent.sent} requests failed (${sent.why}); ingest ${exit === null ? 'running' : `exited ${exit}`}, its last output: ${ingest.output().slice(-600)}`,
+      );
+    }
     const accepted = sent.sent;
     await waitUntil(
       async () => {
