@@ -274,6 +274,9 @@ async function workerIdleRss(): Promise<number> {
     return await idleRss(child.process.pid ?? 0);
   } finally {
     await child.stop();
+    const queue = new Queue(`bench-idle-${run}`, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true });
+    await queue.close();
     const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
     await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
     await database.close();
