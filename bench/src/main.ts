@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { applyEvents, migrateToLatest, openDatabase } from '@clerk-sync/db';
@@ -29,6 +30,8 @@ const settings = quick
   ? { seconds: 3, connections: 32, workerEvents: 4_000, backfillUsers: 20_000, e2eSeconds: 5 }
   : { seconds: 10, connections: 64, workerEvents: 40_000, backfillUsers: 200_000, e2eSeconds: 30 };
 const run = randomUUID().slice(0, 8);
+/** Connections the paced (end-to-end) sender keeps open at most, as a webhook sender would. */
+const PACED_CONNECTIONS = 256;
 const dist = (path: string) => join(root, path);
 
 interface Load {
@@ -73,11 +76,33 @@ async function load(
 }
 
 /**
+ * POSTs one delivery over `agent`'s keep-alive connections; resolves with the status, rejects with
+ * the socket error.
+ */
+function post(agent: Agent, port: number, r: SignedRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: '127.0.0.1', port, path: '/webhooks/clerk', method: 'POST', headers: r.headers },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(r.body);
+  });
+}
+
+/**
  * A fixed arrival rate, spread evenly: every 5 ms the share of that slice is sent. (autocannon's
- * `overallRate` releases each second's budget in a burst, which measures queueing, not lag.)
+ * `overallRate` releases each second's budget in a burst, which measures queueing, not lag.) Like
+ * Svix, the sender keeps a bounded number of connections (`PACED_CONNECTIONS`): when the ingest
+ * stalls, requests wait on the sender's side instead of opening more connections than the ingest's
+ * `HTTP_MAX_CONNECTIONS`, which would be cut.
  */
 async function paced(port: number, corpus: SignedRequest[], rate: number, seconds: number) {
-  const url = `http://127.0.0.1:${port}/webhooks/clerk`;
+  const agent = new Agent({ keepAlive: true, maxSockets: PACED_CONNECTIONS });
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   let sent = 0;
@@ -94,19 +119,19 @@ async function paced(port: number, corpus: SignedRequest[], rate: number, second
     for (; sent < due; sent++) {
       const r = corpus[sent] as SignedRequest;
       const t = performance.now();
-      const p = fetch(url, { method: 'POST', body: r.body, headers: r.headers })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (res.status >= 300) fail(`HTTP ${res.status}`);
+      const p = post(agent, port, r)
+        .then((status) => {
+          if (status >= 300) fail(`HTTP ${status}`);
           latencies.push(performance.now() - t);
         })
-        .catch((error: Error & { cause?: { code?: string } }) => fail(error.cause?.code ?? error.message))
+        .catch((error: NodeJS.ErrnoException) => fail(error.code ?? error.message))
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await Promise.all(inFlight);
+  agent.destroy();
   latencies.sort((a, b) => a - b);
   const why = [...reasons].map(([reason, n]) => `${n} × ${reason}`).join(', ');
   return { sent, failed, why, p99: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN };
