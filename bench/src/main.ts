@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { applyEvents, migrateToLatest, openDatabase } from '@clerk-sync/db';
@@ -11,11 +12,13 @@ import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
 import { type SignedRequest, signedCorpus } from './corpus.js';
+import { shippedNodeFlags } from './shipped.js';
 import {
   databaseUrl,
   freePort,
   redisUrl,
   root,
+  rssMb,
   startChild,
   waitForHttp,
   waitUntil,
@@ -27,6 +30,8 @@ const settings = quick
   ? { seconds: 3, connections: 32, workerEvents: 4_000, backfillUsers: 20_000, e2eSeconds: 5 }
   : { seconds: 10, connections: 64, workerEvents: 40_000, backfillUsers: 200_000, e2eSeconds: 30 };
 const run = randomUUID().slice(0, 8);
+/** Connections the paced (end-to-end) sender keeps open at most, as a webhook sender would. */
+const PACED_CONNECTIONS = 256;
 const dist = (path: string) => join(root, path);
 
 interface Load {
@@ -71,47 +76,80 @@ async function load(
 }
 
 /**
+ * POSTs one delivery over `agent`'s keep-alive connections; resolves with the status, rejects with
+ * the socket error.
+ */
+function post(agent: Agent, port: number, r: SignedRequest): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { agent, host: '127.0.0.1', port, path: '/webhooks/clerk', method: 'POST', headers: r.headers },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+        res.once('error', reject);
+      },
+    );
+    req.once('error', reject);
+    req.end(r.body);
+  });
+}
+
+/**
  * A fixed arrival rate, spread evenly: every 5 ms the share of that slice is sent. (autocannon's
- * `overallRate` releases each second's budget in a burst, which measures queueing, not lag.)
+ * `overallRate` releases each second's budget in a burst, which measures queueing, not lag.) Like
+ * Svix, the sender keeps a bounded number of connections (`PACED_CONNECTIONS`): when the ingest
+ * stalls, requests wait on the sender's side instead of opening more connections than the ingest's
+ * `HTTP_MAX_CONNECTIONS`, which would be cut.
  */
 async function paced(port: number, corpus: SignedRequest[], rate: number, seconds: number) {
-  const url = `http://127.0.0.1:${port}/webhooks/clerk`;
+  const agent = new Agent({ keepAlive: true, maxSockets: PACED_CONNECTIONS });
   const started = performance.now();
   const inFlight = new Set<Promise<void>>();
   let sent = 0;
   let failed = 0;
+  /** Why requests failed (status or error code) and how often, for the error message. */
+  const reasons = new Map<string, number>();
+  const fail = (reason: string) => {
+    failed += 1;
+    reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
+  };
   const latencies: number[] = [];
   while (performance.now() - started < seconds * 1000) {
     const due = Math.min(corpus.length, Math.floor(((performance.now() - started) / 1000) * rate));
     for (; sent < due; sent++) {
       const r = corpus[sent] as SignedRequest;
       const t = performance.now();
-      const p = fetch(url, { method: 'POST', body: r.body, headers: r.headers })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (res.status >= 300) failed += 1;
+      const p = post(agent, port, r)
+        .then((status) => {
+          if (status >= 300) fail(`HTTP ${status}`);
           latencies.push(performance.now() - t);
         })
-        .catch(() => {
-          failed += 1;
-        })
+        .catch((error: NodeJS.ErrnoException) => fail(error.code ?? error.message))
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
   await Promise.all(inFlight);
+  agent.destroy();
   latencies.sort((a, b) => a - b);
-  return { sent, failed, p99: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN };
+  const why = [...reasons].map(([reason, n]) => `${n} × ${reason}`).join(', ');
+  return { sent, failed, why, p99: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN };
 }
 
 async function ingestScenario() {
   const corpusSize = settings.seconds * 25_000;
-  const servers: Array<{ name: 'bare' | 'ours' | 'seed'; script: string; env: Record<string, string> }> = [
+  const servers: Array<{
+    name: 'bare' | 'ours' | 'seed';
+    script: string;
+    env: Record<string, string>;
+    nodeArgs?: string[];
+  }> = [
     { name: 'bare', script: 'bench/dist/servers/bare.js', env: {} },
     {
       name: 'ours',
       script: 'apps/ingest/dist/main.js',
+      nodeArgs: ingestNodeArgs(),
       env: {
         CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
         REDIS_URL: redisUrl,
@@ -138,18 +176,19 @@ async function ingestScenario() {
   const database = await openDatabase({ databaseUrl, schema: 'public', pgliteDir: '', poolSize: 1 });
   await sql`CREATE TABLE ${sql.table(`bench_seed_${run}`)} (id text PRIMARY KEY, type text, first_name text,
     updated_at bigint, data jsonb)`.execute(database.db);
-  const results: Record<string, Load & { peakRssMb: number }> = {};
+  const results: Record<string, Load & { peakRssMb: number; idleRssMb: number }> = {};
   try {
     for (const server of servers) {
       const port = await freePort();
-      const child = startChild(dist(server.script), { ...server.env, PORT: String(port) });
+      const child = startChild(dist(server.script), { ...server.env, PORT: String(port) }, server.nodeArgs);
       try {
         await waitForHttp(`http://127.0.0.1:${port}/healthz`);
+        const idleRssMb = await idleRss(child.process.pid ?? 0);
         await load(port, signedCorpus(5_000, `${run}w${server.name}`), 1);
         const corpus = signedCorpus(corpusSize, `${run}${server.name}`);
         const rss = watchRss(child.process.pid ?? 0);
         const measured = await load(port, corpus, settings.seconds);
-        results[server.name] = { ...measured, peakRssMb: rss.stop() };
+        results[server.name] = { ...measured, peakRssMb: rss.stop(), idleRssMb };
         console.log(`  ingest ${server.name}: ${Math.round(measured.rps)} req/s, p99 ${measured.p99} ms`);
       } finally {
         await child.stop();
@@ -162,7 +201,7 @@ async function ingestScenario() {
     await queue.obliterate({ force: true });
     await queue.close();
   }
-  return results as Record<'bare' | 'ours' | 'seed', Load & { peakRssMb: number }>;
+  return results as Record<'bare' | 'ours' | 'seed', Load & { peakRssMb: number; idleRssMb: number }>;
 }
 
 /** N jobs on a fresh queue, half updates to users already in the schema, half new users. */
@@ -216,7 +255,11 @@ async function drain(
   n: number,
 ) {
   const queue = new Queue(queueName, { connection: { url: redisUrl } });
-  const child = startChild(dist(script), { REDIS_URL: redisUrl, QUEUE_NAME: queueName, ...env });
+  const child = startChild(
+    dist(script),
+    { REDIS_URL: redisUrl, QUEUE_NAME: queueName, ...env },
+    workerNodeArgs(),
+  );
   try {
     await waitUntil(() => child.output().includes(ready), 60_000, `${script} to start`);
     const started = performance.now();
@@ -235,9 +278,40 @@ async function drain(
   }
 }
 
+/** The worker's RSS once started on an empty queue (its schema migrated), before any job. */
+async function workerIdleRss(): Promise<number> {
+  const schema = `bench_idle_${run}`;
+  const child = startChild(
+    dist('apps/worker/dist/main.js'),
+    {
+      REDIS_URL: redisUrl,
+      QUEUE_NAME: `bench-idle-${run}`,
+      DATABASE_URL: databaseUrl,
+      DB_SCHEMA: schema,
+      WORKER_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...workerTuning(),
+    },
+    workerNodeArgs(),
+  );
+  try {
+    await waitUntil(() => child.output().includes('worker started'), 60_000, 'the idle worker to start');
+    return await idleRss(child.process.pid ?? 0);
+  } finally {
+    await child.stop();
+    const queue = new Queue(`bench-idle-${run}`, { connection: { url: redisUrl } });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
+    await database.close();
+  }
+}
+
 async function workerScenario() {
   const n = settings.workerEvents;
   const schema = `bench_${run}`;
+  const idleRssMb = await workerIdleRss();
   await preload(`bench-noop-${run}`, null, n);
   const noop = await drain(
     `bench-noop-${run}`,
@@ -270,7 +344,7 @@ async function workerScenario() {
   if (rows[0]?.n !== n) throw new Error(`worker bench: expected ${n} inbox rows, found ${rows[0]?.n}`);
   await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(database.db);
   await database.close();
-  return { noop, ours };
+  return { noop, ours: { ...ours, idleRssMb } };
 }
 
 async function backfillScenario() {
@@ -312,25 +386,36 @@ async function e2eScenario() {
   const queueName = `bench-e2e-${run}`;
   const schema = `bench_e2e_${run}`;
   const port = await freePort();
-  const ingest = startChild(dist('apps/ingest/dist/main.js'), {
-    CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
-    REDIS_URL: redisUrl,
-    QUEUE_NAME: queueName,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ADMIN_PORT: '0',
-    METRICS_PORT: '0',
-    LOG_LEVEL: 'warn',
-  });
-  const worker = startChild(dist('apps/worker/dist/main.js'), {
-    REDIS_URL: redisUrl,
-    QUEUE_NAME: queueName,
-    DATABASE_URL: databaseUrl,
-    DB_SCHEMA: schema,
-    WORKER_METRICS_PORT: '0',
-    LOG_LEVEL: 'info',
-    ...workerTuning(),
-  });
+  const ingest = startChild(
+    dist('apps/ingest/dist/main.js'),
+    {
+      CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+      REDIS_URL: redisUrl,
+      QUEUE_NAME: queueName,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ADMIN_PORT: '0',
+      METRICS_PORT: '0',
+      LOG_LEVEL: 'warn',
+      ...(process.env.BENCH_INGEST_NODE_OPTIONS
+        ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
+        : {}),
+    },
+    ingestNodeArgs(),
+  );
+  const worker = startChild(
+    dist('apps/worker/dist/main.js'),
+    {
+      REDIS_URL: redisUrl,
+      QUEUE_NAME: queueName,
+      DATABASE_URL: databaseUrl,
+      DB_SCHEMA: schema,
+      WORKER_METRICS_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...workerTuning(),
+    },
+    workerNodeArgs(),
+  );
   const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 1 });
   try {
     await waitForHttp(`http://127.0.0.1:${port}/healthz`);
@@ -338,11 +423,16 @@ async function e2eScenario() {
     const rate = 1000;
     // Two seconds at the same rate first, so JIT warm-up and connection setup are not measured.
     const warm = await paced(port, signedCorpus(rate * 2, `${run}warm`), rate, 2);
-    if (warm.failed > 0) throw new Error(`e2e bench: ${warm.failed} warm-up requests failed`);
+    if (warm.failed > 0) throw new Error(`e2e bench: ${warm.failed} warm-up requests failed (${warm.why})`);
     const measured = `msg_${run}lag_`;
     const corpus = signedCorpus(rate * settings.e2eSeconds + 2_000, `${run}lag`);
     const sent = await paced(port, corpus, rate, settings.e2eSeconds);
-    if (sent.failed > 0) throw new Error(`e2e bench: ${sent.failed} of ${sent.sent} requests failed`);
+    if (sent.failed > 0) {
+      const exit = ingest.process.exitCode ?? ingest.process.signalCode;
+      throw new Error(
+        `e2e bench: ${sent.failed} of ${sent.sent} requests failed (${sent.why}); ingest ${exit === null ? 'running' : `exited ${exit}`}, its last output: ${ingest.output().slice(-600)}`,
+      );
+    }
     const accepted = sent.sent;
     await waitUntil(
       async () => {
@@ -383,6 +473,23 @@ async function e2eScenario() {
     await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
     await database.close();
   }
+}
+
+/** RSS a second after a process is up, before any load: what it costs to have it running. */
+async function idleRss(pid: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  return rssMb(pid);
+}
+
+/**
+ * Node flags for the ingest and the worker: those their image starts them with (infra/docker/Dockerfile),
+ * unless BENCH_INGEST_NODE_OPTIONS or BENCH_NODE_OPTIONS (worker) replace them for a run.
+ */
+function ingestNodeArgs(): string[] {
+  return process.env.BENCH_INGEST_NODE_OPTIONS ? [] : shippedNodeFlags(root, 'ingest');
+}
+function workerNodeArgs(): string[] {
+  return process.env.BENCH_NODE_OPTIONS ? [] : shippedNodeFlags(root, 'worker');
 }
 
 /** Lets a run try other worker settings, e.g. BENCH_WORKER_CONCURRENCY=300. */
@@ -461,6 +568,10 @@ async function main(): Promise<void> {
     memory: {
       ingest_peak_mb: round(ingest.ours.peakRssMb, 0),
       worker_peak_mb: round(worker.ours.peakRssMb, 0),
+      ingest_idle_mb: round(ingest.ours.idleRssMb, 0),
+      worker_idle_mb: round(worker.ours.idleRssMb, 0),
+      ingest_node_flags: ingestNodeArgs().join(' ') || process.env.BENCH_INGEST_NODE_OPTIONS || '',
+      worker_node_flags: workerNodeArgs().join(' ') || process.env.BENCH_NODE_OPTIONS || '',
     },
     seconds: round((Date.now() - started) / 1000, 0),
   };
@@ -521,6 +632,12 @@ async function main(): Promise<void> {
       `${results.memory.ingest_peak_mb} / ${results.memory.worker_peak_mb}`,
       '≤ 150 / ≤ 250',
       ok(results.memory.ingest_peak_mb <= 150 && results.memory.worker_peak_mb <= 250),
+    ],
+    [
+      'idle RSS ingest / worker (MB)',
+      `${results.memory.ingest_idle_mb} / ${results.memory.worker_idle_mb}`,
+      '',
+      '',
     ],
   ];
   const widths = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i]?.length ?? 0)));

@@ -47,10 +47,13 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Starts a Node script with its output captured; `stop()` sends SIGTERM and waits. */
-export function startChild(script: string, env: Record<string, string>, args: string[] = []): Child {
+/**
+ * Starts a Node script with its output captured, `nodeArgs` (Node's own flags) before the script;
+ * `stop()` sends SIGTERM and waits.
+ */
+export function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Child {
   let output = '';
-  const child = spawn(process.execPath, [script, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, script], {
     cwd: root,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

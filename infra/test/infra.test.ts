@@ -250,6 +250,21 @@ describe('Dockerfile', () => {
     expect(text).toContain('pnpm deploy --filter=@clerk-sync/ingest --prod');
   });
 
+  it('starts both apps with bounded V8 heaps on their command only, so clerk-sync keeps the defaults', () => {
+    const text = readFileSync(dockerfile, 'utf8');
+    const stage = (name: string) =>
+      text.split(/^FROM /m).find((s) => s.startsWith(`runtime AS ${name}\n`)) ?? '';
+    for (const name of ['ingest', 'worker']) {
+      const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(stage(name))?.[1] ?? '[]') as string[];
+      expect(cmd[0]).toBe('node');
+      expect(cmd.at(-1)).toBe('dist/main.js');
+      expect(cmd).toContain('--max-semi-space-size=8');
+      expect(cmd.some((arg) => /^--max-old-space-size=\d+$/.test(arg))).toBe(true);
+    }
+    // NODE_OPTIONS would reach `clerk-sync reconcile`, which holds every id of a type in memory.
+    expect(text).not.toMatch(/NODE_OPTIONS/);
+  });
+
   it('makes clerk-sync runnable by name in the worker image', () => {
     const text = readFileSync(dockerfile, 'utf8');
     const worker = text.slice(text.indexOf('FROM runtime AS worker'));

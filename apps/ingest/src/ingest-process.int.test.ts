@@ -10,9 +10,12 @@ import { describe, expect, it } from 'vitest';
 const main = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
-function start(env: Record<string, string>): { child: ChildProcess; output: () => string } {
+function start(
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+): { child: ChildProcess; output: () => string } {
   let output = '';
-  const child = spawn(process.execPath, [main], {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
       PATH: process.env.PATH ?? '',
       REDIS_URL: redisUrl,
@@ -33,7 +36,51 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   return { child, output: () => output };
 }
 
+/** Reads the bound ports from the ingest's start line. */
+async function ports(output: () => string): Promise<{ port: number; adminPort: number }> {
+  for (let i = 0; i < 100; i++) {
+    const line = /"port":(\d+).*"adminPort":(\d+)/.exec(output());
+    if (line) return { port: Number(line[1]), adminPort: Number(line[2]) };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the ingest did not start: ${output()}`);
+}
+
+/** Prints `loaded <url>` on stderr for every module the process loads from @bull-board. */
+const reportBullBoard = `data:text/javascript,${encodeURIComponent(`
+  import { registerHooks } from 'node:module';
+  registerHooks({ load(url, context, next) {
+    if (url.includes('/@bull-board/')) process.stderr.write('loaded ' + url + '\\n');
+    return next(url, context);
+  } });`)}`;
+
 describe('the ingest process', () => {
+  it('loads Bull Board on the first authenticated request to /admin/queues, not at start', async () => {
+    const password = 'a-long-admin-password-for-tests';
+    const { child, output } = start(
+      {
+        CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        QUEUE_NAME: `test-lazy-${randomUUID()}`,
+        ADMIN_PASSWORD: password,
+      },
+      ['--import', reportBullBoard],
+    );
+    try {
+      const { port, adminPort } = await ports(output);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+      const admin = `http://127.0.0.1:${adminPort}/admin/queues`;
+      expect((await fetch(admin)).status).toBe(401);
+      expect(output()).not.toContain('loaded ');
+      const auth = { authorization: `Basic ${Buffer.from(`admin:${password}`).toString('base64')}` };
+      const page = await fetch(admin, { headers: auth });
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<html');
+      expect(output()).toContain('/@bull-board/api/');
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('exits 1 and says what to set when the signing secret is missing', async () => {
     const { child, output } = start({});
     const [code] = await once(child, 'exit');

@@ -1,4 +1,4 @@
-import { type RawEvent, withoutUnsafeMetadata } from '@clerk-sync/events';
+import { deleteUnsafeMetadata, type RawEvent } from '@clerk-sync/events';
 import { EnqueueUnavailableError } from '@clerk-sync/queue';
 import { attributes, injectTrace, MESSAGING_SYSTEM, spanNames, traced } from '@clerk-sync/telemetry';
 import { SpanKind, type Tracer, trace } from '@opentelemetry/api';
@@ -47,6 +47,9 @@ async function webhookOutcome(
   if (typeof event === 'string') return event;
   request.eventType = event.type;
   trace.getActiveSpan()?.setAttribute(attributes.eventType, event.type);
+  // Never stored, Redis included (docs/privacy.md); the signature was checked on the raw body. The
+  // parsed body is this request's own, so the field is deleted in place rather than copied around.
+  deleteUnsafeMetadata(event);
   return enqueueEvent(deps, tracer, { svixId, instance, event });
 }
 
@@ -79,8 +82,7 @@ async function enqueueEvent(
           v: 1,
           svixId,
           receivedAt: Date.now(),
-          // Never stored, Redis included (docs/privacy.md); the signature was checked on the raw body.
-          event: withoutUnsafeMetadata(event),
+          event,
           instance,
           trace: injectTrace(),
         }),

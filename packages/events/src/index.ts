@@ -21,4 +21,4 @@ export {
 } from './schemas.js';
 export { type SnapshotKind, snapshotEvent, snapshotTypes } from './snapshot-event.js';
 export { toMillis } from './timestamps.js';
-export { withoutUnsafeMetadata } from './unsafe-metadata.js';
+export { deleteUnsafeMetadata, withoutUnsafeMetadata } from './unsafe-metadata.js';

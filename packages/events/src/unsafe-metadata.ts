@@ -20,3 +20,19 @@ export function withoutUnsafeMetadata<T>(value: T): T {
   }
   return out as T;
 }
+
+/**
+ * {@link withoutUnsafeMetadata} in place, for a value its caller owns (the ingest's freshly parsed
+ * body): deletes every `unsafe_metadata` key, at any depth, without copying the rest. A `__proto__`
+ * key that `JSON.parse` made stays an ordinary field; nothing here assigns, so no prototype changes.
+ */
+export function deleteUnsafeMetadata(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) deleteUnsafeMetadata(item);
+    return;
+  }
+  if (typeof value !== 'object' || value === null) return;
+  const record = value as Record<string, unknown>;
+  if (Object.hasOwn(record, 'unsafe_metadata')) delete record.unsafe_metadata;
+  for (const key of Object.keys(record)) deleteUnsafeMetadata(record[key]);
+}
