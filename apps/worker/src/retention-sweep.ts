@@ -17,6 +17,11 @@ export interface RetentionSweepOptions {
   intervalMs: number;
   metrics: Pick<WorkerMetrics, 'onPruned'>;
   logger: Logger;
+  /**
+   * Whether this replica sweeps this round (see `takeLease`): with several workers, one of them does.
+   * Left out, it always does.
+   */
+  lease?: () => Promise<boolean>;
 }
 
 /**
@@ -30,6 +35,7 @@ export function startRetentionSweep(options: RetentionSweepOptions): () => Promi
   let running: Promise<void> | undefined;
   let auditChecked = false;
   const sweep = async () => {
+    if (options.lease && !(await options.lease())) return;
     for (const db of dbs) await sweepOne(db);
   };
   const sweepOne = async (db: Parameters<typeof pruneExpired>[0]) => {

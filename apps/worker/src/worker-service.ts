@@ -13,6 +13,7 @@ import {
   openQueues,
   type RedisConnection,
   redisTarget,
+  takeLease,
 } from '@clerk-sync/queue';
 import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemetry';
 import { type Processor, Worker } from 'bullmq';
@@ -153,7 +154,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   const scrubber = env.SCRUB_COMPLETED_JOBS ? new JobScrubber(redisTarget(env), queues.queue) : undefined;
   if (scrubber) shutdown.add('job scrubber', () => scrubber.close());
   const metrics = createWorkerMetrics({ readDrift: () => readDriftOfEverySchema(database, env) });
-  const purger = startErasurePurge(parts, queues);
+  const purger = startErasurePurge(parts, queues, connection);
   const batcher = new Batcher<RoutedEvent>({
     max: env.BATCH_MAX,
     waitMs: env.BATCH_WAIT_MS,
@@ -186,6 +187,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   });
   shutdown.add('dead-letter sweep', stopSweep);
   const stopPruning = startRetentionSweep({
+    lease: () => takeLease(connection, `${env.QUEUE_NAME}:lease:retention`, env.retention.sweepMs * 0.8),
     dbs: schemasOf(env).map((schema) => database.inSchema(schema)),
     policy: env.retention,
     intervalMs: env.retention.sweepMs,
@@ -214,15 +216,22 @@ async function listenForScrapes(env: WorkerEnv, metrics: WorkerMetrics, shutdown
 
 /**
  * Purges erased users from Redis after each batch and, every `RETENTION_SWEEP_MS`, again for everyone
- * erased within the dead letters' TTL. Registered before the batcher, so it drains after the batcher's
- * last commit and before the queues close.
+ * erased within the dead letters' TTL (one replica per round, by lease). Registered before the
+ * batcher, so it drains after the batcher's last commit and before the queues close.
  */
-function startErasurePurge(parts: ConsumerParts, queues: EventQueues): ErasurePurger {
+function startErasurePurge(
+  parts: ConsumerParts,
+  queues: EventQueues,
+  connection: RedisConnection,
+): ErasurePurger {
   const { env, logger, database, shutdown } = parts;
   const purger = erasurePurger(queues, logger);
   shutdown.add('erasure purge', () => purger.drain());
   const erasedSince = () => new Date(Date.now() - env.DEAD_LETTER_TTL_MS);
+  const lease = () =>
+    takeLease(connection, `${env.QUEUE_NAME}:lease:erasure-repurge`, env.retention.sweepMs * 0.8);
   const recent = async () => {
+    if (!(await lease())) return [];
     const bySchema = schemasOf(parts.env).map((schema) =>
       readRecentErasures(database.inSchema(schema), erasedSince()),
     );

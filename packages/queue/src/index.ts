@@ -37,6 +37,7 @@ export { type EventQueues, openQueues } from './event-queues.js';
 export { jobOptions, type RetryPolicy } from './job-options.js';
 export { type JobPayload, type JobPayloadV1, parseJobPayload } from './job-payload.js';
 export { isScrubbed, JobScrubber, type ScrubbedPayload } from './job-scrubber.js';
+export { takeLease } from './lease.js';
 export { type QueueEnv, queueEnv, refineQueueEnv } from './queue-env.js';
 export { DEFAULT_QUEUE_NAME, deadLetterQueueName, queueHashTag } from './queue-names.js';
 export { redactSubjects, type SubjectRedaction } from './redact-subjects.js';
