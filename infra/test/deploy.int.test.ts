@@ -80,7 +80,16 @@ describe('Dockerfile', () => {
           env: { PATH: `${join(worker, 'bin')}:${process.env.PATH}`, ...extra },
           encoding: 'utf8',
         });
-      for (const command of ['migrate', 'backfill', 'reconcile', 'replay', 'stats', 'prune', 'sync']) {
+      for (const command of [
+        'migrate',
+        'backfill',
+        'reconcile',
+        'replay',
+        'stats',
+        'prune',
+        'sync',
+        'adopt-instance',
+      ]) {
         const help = clerkSync([command, '--help']);
         expect(help.stderr, command).toBe('');
         expect(help.status, command).toBe(0);

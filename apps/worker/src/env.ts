@@ -118,6 +118,11 @@ export function toWorkerEnv(parsed: z.output<typeof workerEnv>): WorkerEnv {
   };
 }
 
+/** Every schema the worker writes: `DB_SCHEMA` first, then each instance's own, once each. */
+export function workerSchemas(env: Pick<WorkerEnv, 'db' | 'instances'>): string[] {
+  return [...new Set([env.db.schema, ...env.instances.instances.map((i) => i.schema)])];
+}
+
 /** The worker's checks across variables: the queue's, the instances', and each instance's schema name. */
 export function refineWorkerEnv(env: z.output<typeof workerEnv>, ctx: z.RefinementCtx): void {
   refineQueueEnv(env, ctx);

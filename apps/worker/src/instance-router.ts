@@ -1,3 +1,4 @@
+import { INSTANCE_ID } from '@clerk-sync/config';
 import { InvalidEventError, type PreparedEvent } from '@clerk-sync/events';
 import type { WorkerInstance, WorkerInstances } from './env.js';
 
@@ -18,7 +19,7 @@ export type InstanceRouter = (jobInstance: string | undefined, envelopeId: strin
 
 /** An id as it may appear in a reason: a well-formed `ins_…` as it is, anything else quoted and cut short. */
 const shown = (id: string | null) =>
-  id === null ? 'none' : /^ins_[A-Za-z0-9]{1,64}$/.test(id) ? id : JSON.stringify(id.slice(0, 40));
+  id === null ? 'none' : INSTANCE_ID.test(id) ? id : JSON.stringify(id.slice(0, 40));
 
 /**
  * Routes each delivery to the instance whose signing secret verified it (the ingest writes its name

@@ -19,7 +19,7 @@ import { createShutdown, type Shutdown, serveMetrics } from '@clerk-sync/telemet
 import { type Processor, Worker } from 'bullmq';
 import { Batcher, type BatchReport } from './batcher.js';
 import { startDeadLetterSweep } from './dead-letter-sweep.js';
-import type { WorkerEnv } from './env.js';
+import { type WorkerEnv, workerSchemas } from './env.js';
 import { type ErasurePurger, erasurePurger } from './erasure-purger.js';
 import { failurePolicy } from './failure-policy.js';
 import { createInstanceRouter, type RoutedEvent } from './instance-router.js';
@@ -83,7 +83,7 @@ interface ConsumerParts {
 
 /** Migrates (or checks) the schema of every instance, then refuses shared schemas with unadopted rows. */
 async function prepareDatabase(database: ClerkDatabase, env: WorkerEnv, logger: Logger): Promise<void> {
-  for (const schema of schemasOf(env)) {
+  for (const schema of workerSchemas(env)) {
     const applied = await prepareSchema(database, env, schema);
     logger.info(
       { schema, backend: database.kind, migrations: applied, migrateOnStart: env.MIGRATE_ON_START },
@@ -93,11 +93,6 @@ async function prepareDatabase(database: ClerkDatabase, env: WorkerEnv, logger: 
   await checkSharedSchemas(database, env.instances.instances);
 }
 
-/** `DB_SCHEMA` first, then each instance's own schema, once each. */
-function schemasOf(env: WorkerEnv): string[] {
-  return [...new Set([env.db.schema, ...env.instances.instances.map((i) => i.schema)])];
-}
-
 /**
  * The drift of every schema the worker writes, as one snapshot: counts added up, and the time of the
  * oldest schema's last report (none yet, if any schema has none), so that an alert on a stale report
@@ -105,7 +100,7 @@ function schemasOf(env: WorkerEnv): string[] {
  */
 async function readDriftOfEverySchema(database: ClerkDatabase, env: WorkerEnv): Promise<DriftSnapshot> {
   const reports = await Promise.all(
-    schemasOf(env).map((schema) => readDriftReport(database.inSchema(schema))),
+    workerSchemas(env).map((schema) => readDriftReport(database.inSchema(schema))),
   );
   const sums = new Map<string, { entity: string; kind: string; rows: number }>();
   for (const { entity, kind, rows } of reports.flatMap((r) => r.counts)) {
@@ -188,7 +183,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   shutdown.add('dead-letter sweep', stopSweep);
   const stopPruning = startRetentionSweep({
     lease: () => takeLease(connection, `${env.QUEUE_NAME}:lease:retention`, env.retention.sweepMs * 0.8),
-    dbs: schemasOf(env).map((schema) => database.inSchema(schema)),
+    dbs: workerSchemas(env).map((schema) => database.inSchema(schema)),
     policy: env.retention,
     intervalMs: env.retention.sweepMs,
     metrics,
@@ -232,7 +227,7 @@ function startErasurePurge(
     takeLease(connection, `${env.QUEUE_NAME}:lease:erasure-repurge`, env.retention.sweepMs * 0.8);
   const recent = async () => {
     if (!(await lease())) return [];
-    const bySchema = schemasOf(parts.env).map((schema) =>
+    const bySchema = workerSchemas(env).map((schema) =>
       readRecentErasures(database.inSchema(schema), erasedSince()),
     );
     return (await Promise.all(bySchema)).flat();

@@ -22,3 +22,14 @@ export async function fetchInstance(api: Pick<ClerkApi, 'get'>): Promise<Instanc
     throw error;
   }
 }
+
+/**
+ * The instance a write goes out as: `given` when the caller knows it (`null` included), otherwise the
+ * id Clerk reports for the key, or `null` when it reports none.
+ */
+export async function instanceIdFor(
+  api: Pick<ClerkApi, 'get'>,
+  given: string | null | undefined,
+): Promise<string | null> {
+  return given !== undefined ? given : ((await fetchInstance(api))?.id ?? null);
+}

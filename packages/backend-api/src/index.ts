@@ -5,7 +5,7 @@ export {
   ClerkApiError,
   type ClerkApiOptions,
 } from './clerk-api.js';
-export { fetchInstance, type InstanceInfo } from './fetch-instance.js';
+export { fetchInstance, type InstanceInfo, instanceIdFor } from './fetch-instance.js';
 export type { Json } from './json.js';
 export {
   idPrefixes,

@@ -8,7 +8,7 @@ import {
 } from '@clerk-sync/db';
 import { InvalidEventError, type SnapshotKind, snapshotEvent } from '@clerk-sync/events';
 import { type ClerkApi, ClerkApiError } from './clerk-api.js';
-import { fetchInstance } from './fetch-instance.js';
+import { instanceIdFor } from './fetch-instance.js';
 import type { Json } from './json.js';
 
 /**
@@ -90,10 +90,7 @@ export async function syncEntity(id: string, options: SyncEntityOptions): Promis
       maxFutureSkewMs: options.maxFutureSkewMs,
     });
     const change = entityChangeFor(event, version, options.privacy);
-    const instanceId =
-      options.instanceId !== undefined
-        ? options.instanceId
-        : ((await fetchInstance(options.api))?.id ?? null);
+    const instanceId = await instanceIdFor(options.api, options.instanceId);
     const [outcome = 'stale'] = await applyChanges(options.db, [change], {
       privacy: options.privacy,
       source: 'sync',

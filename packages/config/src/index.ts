@@ -3,6 +3,8 @@ export { emptyAsUnset, envFlag, envInt } from './env-fields.js';
 export { envKeys } from './env-keys.js';
 export {
   DEFAULT_INSTANCE,
+  INSTANCE_ID,
+  INSTANCE_NAME,
   type InstanceSpec,
   type InstancesConfig,
   instancesEnv,

@@ -27,8 +27,10 @@ export interface InstancesConfig {
 }
 
 export const DEFAULT_INSTANCE = 'default';
-const NAME = /^[a-z][a-z0-9_]{0,30}$/;
-const INSTANCE_ID = /^ins_[A-Za-z0-9]{1,64}$/;
+/** An instance's name in `CLERK_INSTANCES`, as jobs carry it: a lowercase identifier of up to 31. */
+export const INSTANCE_NAME = /^[a-z][a-z0-9_]{0,30}$/;
+/** A Clerk instance id, `ins_…`. */
+export const INSTANCE_ID = /^ins_[A-Za-z0-9]{1,64}$/;
 
 const list = (raw: string) => raw.split(/[\s,]+/).filter(Boolean);
 
@@ -66,7 +68,7 @@ function parseInstanceList(raw: string, ctx: z.RefinementCtx): InstanceSpec[] {
   const specs: InstanceSpec[] = [];
   for (const entry of list(raw)) {
     const [name = '', id = '', schema, ...extra] = entry.split(':');
-    const problem = !NAME.test(name)
+    const problem = !INSTANCE_NAME.test(name)
       ? `${shown(name)}: a name must be a lowercase identifier (a-z, 0-9, _; at most 31)`
       : (idProblem(id) ??
         (extra.length > 0 || schema === ''

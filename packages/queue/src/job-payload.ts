@@ -1,3 +1,4 @@
+import { INSTANCE_NAME } from '@clerk-sync/config';
 import { type Delivery, describeIssues, InvalidEventError } from '@clerk-sync/events';
 import { z } from 'zod';
 
@@ -19,10 +20,7 @@ const jobPayloadSchema = z.object({
   receivedAt: z.number().finite(),
   event: z.looseObject({ type: z.string().min(1), data: z.record(z.string(), z.unknown()) }),
   trace: z.record(z.string(), z.string()).optional(),
-  instance: z
-    .string()
-    .regex(/^[a-z][a-z0-9_]{0,30}$/)
-    .optional(),
+  instance: z.string().regex(INSTANCE_NAME).optional(),
 });
 
 /** Checks the job contract (not the event's fields: see `prepareEvent`). Throws `InvalidEventError`. */

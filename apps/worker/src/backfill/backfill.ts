@@ -1,4 +1,4 @@
-import { type ClerkApi, ClerkApiError, fetchInstance } from '@clerk-sync/backend-api';
+import { type ClerkApi, ClerkApiError, instanceIdFor } from '@clerk-sync/backend-api';
 import {
   applyChanges,
   type ClerkDatabase,
@@ -76,8 +76,7 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
   const started = performance.now();
   const progress = options.progress ?? silentProgress;
   const types: TypeSummary[] = [];
-  const instanceId =
-    options.instanceId !== undefined ? options.instanceId : ((await fetchInstance(options.api))?.id ?? null);
+  const instanceId = await instanceIdFor(options.api, options.instanceId);
   if (options.restart) await clearCheckpoints(options.db);
   for (const source of options.sources ?? allSources) {
     if (options.signal?.aborted) break;

@@ -1,3 +1,4 @@
+import { INSTANCE_ID } from '@clerk-sync/config';
 import { adoptRows, countUnadopted, openDatabase, type UnadoptedRows } from '@clerk-sync/db';
 import { createProgress } from '../backfill/progress.js';
 import { readWorkerEnv, type WorkerInstance } from '../env.js';
@@ -53,7 +54,7 @@ export const adoptInstanceCommand: Command = {
 
 /** The id to assign: the configured one, or `--id` (which must agree with it, if both are given). */
 function instanceId(instance: WorkerInstance, flag: string | undefined): string {
-  if (flag !== undefined && !/^ins_[A-Za-z0-9]{1,64}$/.test(flag)) {
+  if (flag !== undefined && !INSTANCE_ID.test(flag)) {
     throw new UsageError(`--id: ${JSON.stringify(flag.slice(0, 80))} is not a Clerk instance id (ins_…)`);
   }
   if (instance.id !== undefined && flag !== undefined && flag !== instance.id) {

@@ -1,5 +1,5 @@
 import { migrateToLatest, openDatabase } from '@clerk-sync/db';
-import { readWorkerEnv } from '../env.js';
+import { readWorkerEnv, workerSchemas } from '../env.js';
 import { type Command, EXIT, parseCommandArgs } from './command.js';
 import { safe } from './safe-text.js';
 
@@ -24,8 +24,7 @@ export const migrateCommand: Command = {
     const database = await openDatabase(env.db);
     try {
       const where = database.kind === 'pglite' ? safe`PGlite at ${env.db.pgliteDir}` : 'Postgres';
-      const schemas = new Set([env.db.schema, ...env.instances.instances.map((i) => i.schema)]);
-      for (const schema of schemas) {
+      for (const schema of workerSchemas(env)) {
         const { applied } = await migrateToLatest(database.inSchema(schema), schema);
         console.log(
           applied.length > 0
