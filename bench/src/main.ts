@@ -7,7 +7,13 @@ import { applyEvents, migrateToLatest, openDatabase } from '@clerk-sync/db';
 import { prepareEvent } from '@clerk-sync/events';
 import { jobOptions } from '@clerk-sync/queue';
 import { makeEvent, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
-import { ClerkApi, runBackfill, usersSource } from '@clerk-sync/worker';
+import {
+  ClerkApi,
+  DEFAULT_BATCH_MAX,
+  DEFAULT_WORKER_CONCURRENCY,
+  runBackfill,
+  usersSource,
+} from '@clerk-sync/worker';
 import autocannon from 'autocannon';
 import { Queue } from 'bullmq';
 import { sql } from 'kysely';
@@ -137,10 +143,16 @@ async function paced(port: number, corpus: SignedRequest[], rate: number, second
   return { sent, failed, why, p99: latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN };
 }
 
+/**
+ * (a) bare Hono, (b) our ingest, (d) the least a BullMQ edge does (verify, parse, one `queue.add`),
+ * (c) the seed handler.
+ */
+type IngestServer = 'bare' | 'ours' | 'minimal' | 'seed';
+
 async function ingestScenario() {
   const corpusSize = settings.seconds * 25_000;
   const servers: Array<{
-    name: 'bare' | 'ours' | 'seed';
+    name: IngestServer;
     script: string;
     env: Record<string, string>;
     nodeArgs?: string[];
@@ -158,6 +170,19 @@ async function ingestScenario() {
         ADMIN_PORT: '0',
         METRICS_PORT: '0',
         LOG_LEVEL: 'info',
+        ...(process.env.BENCH_INGEST_NODE_OPTIONS
+          ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
+          : {}),
+      },
+    },
+    {
+      name: 'minimal',
+      script: 'bench/dist/servers/minimal.js',
+      nodeArgs: ingestNodeArgs(),
+      env: {
+        CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
+        REDIS_URL: redisUrl,
+        QUEUE_NAME: `bench-minimal-${run}`,
         ...(process.env.BENCH_INGEST_NODE_OPTIONS
           ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
           : {}),
@@ -197,11 +222,13 @@ async function ingestScenario() {
   } finally {
     await sql`DROP TABLE IF EXISTS ${sql.table(`bench_seed_${run}`)}`.execute(database.db);
     await database.close();
-    const queue = new Queue(`bench-ingest-${run}`, { connection: { url: redisUrl } });
-    await queue.obliterate({ force: true });
-    await queue.close();
+    for (const name of [`bench-ingest-${run}`, `bench-minimal-${run}`]) {
+      const queue = new Queue(name, { connection: { url: redisUrl } });
+      await queue.obliterate({ force: true });
+      await queue.close();
+    }
   }
-  return results as Record<'bare' | 'ours' | 'seed', Load & { peakRssMb: number; idleRssMb: number }>;
+  return results as Record<IngestServer, Load & { peakRssMb: number; idleRssMb: number }>;
 }
 
 /** N jobs on a fresh queue, half updates to users already in the schema, half new users. */
@@ -344,7 +371,50 @@ async function workerScenario() {
   if (rows[0]?.n !== n) throw new Error(`worker bench: expected ${n} inbox rows, found ${rows[0]?.n}`);
   await sql`DROP SCHEMA ${sql.id(schema)} CASCADE`.execute(database.db);
   await database.close();
-  return { noop, ours: { ...ours, idleRssMb } };
+  const direct = await directApply(n);
+  console.log(`  worker direct apply (no queue): ${Math.round(direct.eventsPerSecond)} events/s`);
+  return { noop, ours: { ...ours, idleRssMb }, direct };
+}
+
+/**
+ * The same events applied straight to Postgres, in batches of the worker's size, one batch after
+ * the other, without Redis or BullMQ: what the writes alone allow.
+ */
+async function directApply(n: number) {
+  const schema = `bench_direct_${run}`;
+  const batchMax = Number(process.env.BENCH_BATCH_MAX) || DEFAULT_BATCH_MAX;
+  const t0 = 1_760_000_000_000;
+  const user = (i: number) => ({ kind: 'user' as const, id: `user_${run}_${i}`, createdAt: t0 });
+  const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 2 });
+  try {
+    await migrateToLatest(database.db, schema);
+    for (let i = 0; i < n / 2; i += 1000) {
+      const seeded = Array.from({ length: Math.min(1000, n / 2 - i) }, (_, k) =>
+        prepareEvent({
+          svixId: `seed_${i + k}`,
+          receivedAt: 0,
+          event: makeEvent(user(i + k), 'created', t0) as never,
+        }),
+      );
+      await applyEvents(database.db, seeded);
+    }
+    const events = Array.from({ length: n }, (_, i) =>
+      prepareEvent({
+        svixId: `msg_${run}_${i}`,
+        receivedAt: Date.now(),
+        event: (i % 2 === 0
+          ? makeEvent(user(i / 2), 'updated', t0 + 1)
+          : makeEvent(user(n / 2 + i), 'created', t0)) as never,
+      }),
+    );
+    const started = performance.now();
+    for (let i = 0; i < n; i += batchMax) await applyEvents(database.db, events.slice(i, i + batchMax));
+    const seconds = (performance.now() - started) / 1000;
+    return { eventsPerSecond: n / seconds, seconds, batch: batchMax };
+  } finally {
+    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
+    await database.close();
+  }
 }
 
 async function backfillScenario() {
@@ -492,9 +562,12 @@ function workerNodeArgs(): string[] {
   return process.env.BENCH_NODE_OPTIONS ? [] : shippedNodeFlags(root, 'worker');
 }
 
-/** Lets a run try other worker settings, e.g. BENCH_WORKER_CONCURRENCY=300. */
+/**
+ * Lets a run try other worker settings, e.g. BENCH_WORKER_CONCURRENCY=300. The concurrency is always
+ * passed, so that the no-op worker runs with ours.
+ */
 function workerTuning(): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out: Record<string, string> = { WORKER_CONCURRENCY: String(DEFAULT_WORKER_CONCURRENCY) };
   for (const key of [
     'WORKER_CONCURRENCY',
     'BATCH_MAX',
@@ -549,12 +622,16 @@ async function main(): Promise<void> {
       ratio_vs_bare: round(ingest.ours.rps / ingest.bare.rps),
       ratio_vs_seed: round(ingest.ours.rps / ingest.seed.rps),
       p99_ms: ingest.ours.p99,
+      minimal: ingest.minimal,
+      minimal_ratio_vs_seed: round(ingest.minimal.rps / ingest.seed.rps),
     },
     worker: {
       events_per_s: round(worker.ours.eventsPerSecond, 0),
       noop_jobs_per_s: round(worker.noop.eventsPerSecond, 0),
       ratio_vs_noop: round(worker.ours.eventsPerSecond / worker.noop.eventsPerSecond),
       events: settings.workerEvents,
+      direct_apply_events_per_s: round(worker.direct.eventsPerSecond, 0),
+      direct_apply_ratio_vs_noop: round(worker.direct.eventsPerSecond / worker.noop.eventsPerSecond),
     },
     backfill: {
       users_per_s: round(backfill.usersPerSecond, 0),
@@ -597,6 +674,12 @@ async function main(): Promise<void> {
       ok(results.ingest.ratio_vs_seed >= 2),
     ],
     [
+      'ingest d (verify + BullMQ add only) req/s, d/c',
+      `${round(ingest.minimal.rps, 0)}, ${results.ingest.minimal_ratio_vs_seed}`,
+      '',
+      '',
+    ],
+    [
       'ingest p50 / p99 (ms)',
       `${ingest.ours.p50} / ${ingest.ours.p99}`,
       'p99 ≤ 25',
@@ -613,6 +696,12 @@ async function main(): Promise<void> {
       String(results.worker.ratio_vs_noop),
       '≥ 0.60',
       ok(results.worker.ratio_vs_noop >= 0.6),
+    ],
+    [
+      'worker direct apply events/s, / no-op',
+      `${results.worker.direct_apply_events_per_s}, ${results.worker.direct_apply_ratio_vs_noop}`,
+      '',
+      '',
     ],
     ['backfill users/s (ceiling)', `${results.backfill.users_per_s} (${backfill.ceiling})`, '', ''],
     [

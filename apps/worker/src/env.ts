@@ -27,11 +27,20 @@ import { queueEnv, refineQueueEnv } from '@clerk-sync/queue';
 import { logEnv } from '@clerk-sync/telemetry';
 import { z } from 'zod';
 
+/** Events applied in one transaction at most (`BATCH_MAX`). */
+export const DEFAULT_BATCH_MAX = 200;
+/**
+ * Jobs active at once (`WORKER_CONCURRENCY`): two batches' worth, so that the next batch gathers while
+ * one is being written. With one batch's worth, every job waited for the commit before the next was
+ * fetched (docs/benchmarks.md).
+ */
+export const DEFAULT_WORKER_CONCURRENCY = 2 * DEFAULT_BATCH_MAX;
+
 /** The worker's settings that stay flat in {@link WorkerEnv}: the queue piece, its own, `LOG_LEVEL`. */
 const workerSettings = z.object({
   ...queueEnv.shape,
-  WORKER_CONCURRENCY: envInt(200, 1),
-  BATCH_MAX: envInt(200, 1),
+  WORKER_CONCURRENCY: envInt(DEFAULT_WORKER_CONCURRENCY, 1),
+  BATCH_MAX: envInt(DEFAULT_BATCH_MAX, 1),
   BATCH_WAIT_MS: envInt(10, 0),
   WORKER_MAX_STALLED: envInt(5, 1),
   /**

@@ -43,6 +43,12 @@ export {
 } from './backfill/sources.js';
 export { Batcher, type BatchReport } from './batcher.js';
 export { isTransientError, jobError } from './classify-error.js';
-export { readWorkerEnv, type WorkerEnv, workerEnvKeys } from './env.js';
+export {
+  DEFAULT_BATCH_MAX,
+  DEFAULT_WORKER_CONCURRENCY,
+  readWorkerEnv,
+  type WorkerEnv,
+  workerEnvKeys,
+} from './env.js';
 export { createLogger, type Logger } from './logger.js';
 export { startWorker, type WorkerHooks, type WorkerService } from './worker-service.js';

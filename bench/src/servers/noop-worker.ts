@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 const connection = new Redis(String(process.env.REDIS_URL), { maxRetriesPerRequest: null });
 const worker = new Worker(String(process.env.QUEUE_NAME), async () => 'noop', {
   connection,
-  concurrency: Number(process.env.WORKER_CONCURRENCY ?? 100),
+  concurrency: Number(process.env.WORKER_CONCURRENCY),
 });
 console.log(JSON.stringify({ started: true }));
 process.on('SIGTERM', () =>
