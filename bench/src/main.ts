@@ -10,7 +10,7 @@ import { makeEvent, TEST_SIGNING_SECRET } from '@clerk-sync/testkit';
 import {
   ClerkApi,
   DEFAULT_BATCH_MAX,
-  DEFAULT_WORKER_CONCURRENCY,
+  defaultConcurrency,
   runBackfill,
   usersSource,
 } from '@clerk-sync/worker';
@@ -213,6 +213,12 @@ async function ingestScenario() {
         const corpus = signedCorpus(corpusSize, `${run}${server.name}`);
         const rss = watchRss(child.process.pid ?? 0);
         const measured = await load(port, corpus, settings.seconds);
+        if (measured.non2xx > 0 || measured.errors > 0) {
+          // A server that refuses or drops requests would report a rate of answers, not of work done.
+          throw new Error(
+            `ingest bench: ${server.name} answered ${measured.non2xx} non-2xx and had ${measured.errors} errors; its last output: ${child.output().slice(-600)}`,
+          );
+        }
         results[server.name] = { ...measured, peakRssMb: rss.stop(), idleRssMb };
         console.log(`  ingest ${server.name}: ${Math.round(measured.rps)} req/s, p99 ${measured.p99} ms`);
       } finally {
@@ -232,23 +238,33 @@ async function ingestScenario() {
 }
 
 /** N jobs on a fresh queue, half updates to users already in the schema, half new users. */
+const t0 = 1_760_000_000_000;
+/** The i-th user of this run, as the worker scenarios create and update them. */
+const user = (i: number) => ({ kind: 'user' as const, id: `user_${run}_${i}`, createdAt: t0 });
+
+/** Migrates `schema` and creates users 0 … count − 1 in it, so that half the events are updates. */
+async function seedUsers(db: Parameters<typeof applyEvents>[0], schema: string, count: number) {
+  await migrateToLatest(db, schema);
+  for (let i = 0; i < count; i += 1000) {
+    const batch = Array.from({ length: Math.min(1000, count - i) }, (_, k) =>
+      prepareEvent({
+        svixId: `seed_${i + k}`,
+        receivedAt: 0,
+        event: makeEvent(user(i + k), 'created', t0) as never,
+      }),
+    );
+    await applyEvents(db, batch);
+  }
+}
+
 async function preload(queueName: string, schema: string | null, n: number): Promise<void> {
-  const t0 = 1_760_000_000_000;
-  const user = (i: number) => ({ kind: 'user' as const, id: `user_${run}_${i}`, createdAt: t0 });
   if (schema) {
     const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 2 });
-    await migrateToLatest(database.db, schema);
-    for (let i = 0; i < n / 2; i += 1000) {
-      const batch = Array.from({ length: Math.min(1000, n / 2 - i) }, (_, k) =>
-        prepareEvent({
-          svixId: `seed_${i + k}`,
-          receivedAt: 0,
-          event: makeEvent(user(i + k), 'created', t0) as never,
-        }),
-      );
-      await applyEvents(database.db, batch);
+    try {
+      await seedUsers(database.db, schema, n / 2);
+    } finally {
+      await database.close();
     }
-    await database.close();
   }
   const policy = {
     attempts: 15,
@@ -383,21 +399,9 @@ async function workerScenario() {
 async function directApply(n: number) {
   const schema = `bench_direct_${run}`;
   const batchMax = Number(process.env.BENCH_BATCH_MAX) || DEFAULT_BATCH_MAX;
-  const t0 = 1_760_000_000_000;
-  const user = (i: number) => ({ kind: 'user' as const, id: `user_${run}_${i}`, createdAt: t0 });
   const database = await openDatabase({ databaseUrl, schema, pgliteDir: '', poolSize: 2 });
   try {
-    await migrateToLatest(database.db, schema);
-    for (let i = 0; i < n / 2; i += 1000) {
-      const seeded = Array.from({ length: Math.min(1000, n / 2 - i) }, (_, k) =>
-        prepareEvent({
-          svixId: `seed_${i + k}`,
-          receivedAt: 0,
-          event: makeEvent(user(i + k), 'created', t0) as never,
-        }),
-      );
-      await applyEvents(database.db, seeded);
-    }
+    await seedUsers(database.db, schema, n / 2);
     const events = Array.from({ length: n }, (_, i) =>
       prepareEvent({
         svixId: `msg_${run}_${i}`,
@@ -412,8 +416,11 @@ async function directApply(n: number) {
     const seconds = (performance.now() - started) / 1000;
     return { eventsPerSecond: n / seconds, seconds, batch: batchMax };
   } finally {
-    await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
-    await database.close();
+    try {
+      await sql`DROP SCHEMA IF EXISTS ${sql.id(schema)} CASCADE`.execute(database.db);
+    } finally {
+      await database.close();
+    }
   }
 }
 
@@ -567,7 +574,8 @@ function workerNodeArgs(): string[] {
  * passed, so that the no-op worker runs with ours.
  */
 function workerTuning(): Record<string, string> {
-  const out: Record<string, string> = { WORKER_CONCURRENCY: String(DEFAULT_WORKER_CONCURRENCY) };
+  const batchMax = Number(process.env.BENCH_BATCH_MAX) || DEFAULT_BATCH_MAX;
+  const out: Record<string, string> = { WORKER_CONCURRENCY: String(defaultConcurrency(batchMax)) };
   for (const key of [
     'WORKER_CONCURRENCY',
     'BATCH_MAX',

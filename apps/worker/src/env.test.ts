@@ -17,6 +17,21 @@ describe('MAX_FUTURE_SKEW_MS', () => {
   });
 });
 
+describe('WORKER_CONCURRENCY', () => {
+  it('defaults to twice BATCH_MAX, so that one batch gathers while another is written', () => {
+    expect(readWorkerEnv({})).toMatchObject({ BATCH_MAX: 200, WORKER_CONCURRENCY: 400 });
+    expect(readWorkerEnv({ BATCH_MAX: '50' })).toMatchObject({ BATCH_MAX: 50, WORKER_CONCURRENCY: 100 });
+  });
+
+  it('takes a value of its own, whatever BATCH_MAX is', () => {
+    expect(readWorkerEnv({ BATCH_MAX: '50', WORKER_CONCURRENCY: '30' }).WORKER_CONCURRENCY).toBe(30);
+  });
+
+  it.each(['0', '-5', '2.5', 'many'])('refuses %s, naming the variable', (value) => {
+    expect(() => readWorkerEnv({ WORKER_CONCURRENCY: value })).toThrowError(/WORKER_CONCURRENCY/);
+  });
+});
+
 describe('worker configuration', () => {
   it('folds the database and privacy variables into db and privacy, and keeps the rest flat', () => {
     const env = readWorkerEnv({

@@ -30,16 +30,19 @@ import { z } from 'zod';
 /** Events applied in one transaction at most (`BATCH_MAX`). */
 export const DEFAULT_BATCH_MAX = 200;
 /**
- * Jobs active at once (`WORKER_CONCURRENCY`): two batches' worth, so that the next batch gathers while
- * one is being written. With one batch's worth, every job waited for the commit before the next was
- * fetched (docs/benchmarks.md).
+ * Jobs active at once when `WORKER_CONCURRENCY` is unset: two batches' worth of `BATCH_MAX`, so that the
+ * next batch gathers while one is being written. With one batch's worth, every job waited for the
+ * commit before the next was fetched (docs/benchmarks.md).
  */
-export const DEFAULT_WORKER_CONCURRENCY = 2 * DEFAULT_BATCH_MAX;
+export function defaultConcurrency(batchMax: number): number {
+  return 2 * batchMax;
+}
 
 /** The worker's settings that stay flat in {@link WorkerEnv}: the queue piece, its own, `LOG_LEVEL`. */
 const workerSettings = z.object({
   ...queueEnv.shape,
-  WORKER_CONCURRENCY: envInt(DEFAULT_WORKER_CONCURRENCY, 1),
+  /** Unset: {@link defaultConcurrency} of the `BATCH_MAX` in force (see {@link toWorkerEnv}). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).optional(),
   BATCH_MAX: envInt(DEFAULT_BATCH_MAX, 1),
   BATCH_WAIT_MS: envInt(10, 0),
   WORKER_MAX_STALLED: envInt(5, 1),
@@ -99,7 +102,9 @@ export interface WorkerInstances extends Omit<InstancesConfig, 'instances'> {
   instances: readonly WorkerInstance[];
 }
 
-export type WorkerEnv = z.output<typeof workerSettings> & {
+export type WorkerEnv = Omit<z.output<typeof workerSettings>, 'WORKER_CONCURRENCY'> & {
+  /** Jobs active at once: as set, or twice `BATCH_MAX`. */
+  WORKER_CONCURRENCY: number;
   db: DbConfig;
   privacy: PrivacyOptions;
   /** What the retention sweep prunes, and every how many ms (`RETENTION_SWEEP_MS`). */
@@ -115,8 +120,10 @@ export const workerEnvKeys = envKeys(workerEnv);
 export function toWorkerEnv(parsed: z.output<typeof workerEnv>): WorkerEnv {
   const db = dbConfigFromEnv(parsed);
   const instances = instancesFromEnv(parsed);
+  const settings = pickEnv(parsed, workerSettings);
   return {
-    ...pickEnv(parsed, workerSettings),
+    ...settings,
+    WORKER_CONCURRENCY: settings.WORKER_CONCURRENCY ?? defaultConcurrency(settings.BATCH_MAX),
     db,
     privacy: privacyOptionsFromEnv(parsed),
     retention: { ...retentionPolicyFromEnv(parsed), sweepMs: parsed.RETENTION_SWEEP_MS },

@@ -45,7 +45,7 @@ export { Batcher, type BatchReport } from './batcher.js';
 export { isTransientError, jobError } from './classify-error.js';
 export {
   DEFAULT_BATCH_MAX,
-  DEFAULT_WORKER_CONCURRENCY,
+  defaultConcurrency,
   readWorkerEnv,
   type WorkerEnv,
   workerEnvKeys,

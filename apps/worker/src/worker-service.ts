@@ -25,6 +25,7 @@ import { failurePolicy } from './failure-policy.js';
 import { createInstanceRouter, type RoutedEvent } from './instance-router.js';
 import { createJobProcessor } from './job-processor.js';
 import { logBatch } from './log-batch.js';
+import { logStarted } from './log-started.js';
 import type { Logger } from './logger.js';
 import { createWorkerMetrics, type DriftSnapshot, type WorkerMetrics } from './metrics.js';
 import { checkSharedSchemas, prepareSchema } from './prepare-schema.js';
@@ -191,10 +192,7 @@ async function startConsumer(parts: ConsumerParts): Promise<WorkerService> {
   });
   shutdown.add('retention sweep', stopPruning);
   worker.run().catch((err: unknown) => logger.error({ err: (err as Error).message }, 'worker stopped'));
-  logger.info(
-    { queue: env.QUEUE_NAME, concurrency: env.WORKER_CONCURRENCY, batchMax: env.BATCH_MAX },
-    'worker started',
-  );
+  logStarted(env, logger);
   const listenMetrics = () => listenForScrapes(env, metrics, shutdown);
   return { worker, metrics, listenMetrics, deadLetters, database, close: shutdown.close };
 }

@@ -2,10 +2,14 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 
+const concurrency = Number(process.env.WORKER_CONCURRENCY);
+if (!Number.isInteger(concurrency) || concurrency < 1) {
+  throw new Error('WORKER_CONCURRENCY must be set: the bench passes the worker’s');
+}
 const connection = new Redis(String(process.env.REDIS_URL), { maxRetriesPerRequest: null });
 const worker = new Worker(String(process.env.QUEUE_NAME), async () => 'noop', {
   connection,
-  concurrency: Number(process.env.WORKER_CONCURRENCY),
+  concurrency,
 });
 console.log(JSON.stringify({ started: true }));
 process.on('SIGTERM', () =>
