@@ -170,9 +170,7 @@ async function ingestScenario() {
         ADMIN_PORT: '0',
         METRICS_PORT: '0',
         LOG_LEVEL: 'info',
-        ...(process.env.BENCH_INGEST_NODE_OPTIONS
-          ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
-          : {}),
+        ...ingestNodeOptions(),
       },
     },
     {
@@ -183,9 +181,7 @@ async function ingestScenario() {
         CLERK_WEBHOOK_SIGNING_SECRET: TEST_SIGNING_SECRET,
         REDIS_URL: redisUrl,
         QUEUE_NAME: `bench-minimal-${run}`,
-        ...(process.env.BENCH_INGEST_NODE_OPTIONS
-          ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
-          : {}),
+        ...ingestNodeOptions(),
       },
     },
     {
@@ -329,11 +325,7 @@ async function workerIdleRss(): Promise<number> {
     {
       REDIS_URL: redisUrl,
       QUEUE_NAME: `bench-idle-${run}`,
-      DATABASE_URL: databaseUrl,
-      DB_SCHEMA: schema,
-      WORKER_METRICS_PORT: '0',
-      LOG_LEVEL: 'info',
-      ...workerTuning(),
+      ...workerEnv(schema),
     },
     workerNodeArgs(),
   );
@@ -369,11 +361,7 @@ async function workerScenario() {
     `bench-worker-${run}`,
     'apps/worker/dist/main.js',
     {
-      DATABASE_URL: databaseUrl,
-      DB_SCHEMA: schema,
-      WORKER_METRICS_PORT: '0',
-      LOG_LEVEL: 'info',
-      ...workerTuning(),
+      ...workerEnv(schema),
     },
     'worker started',
     n,
@@ -474,9 +462,7 @@ async function e2eScenario() {
       ADMIN_PORT: '0',
       METRICS_PORT: '0',
       LOG_LEVEL: 'warn',
-      ...(process.env.BENCH_INGEST_NODE_OPTIONS
-        ? { NODE_OPTIONS: process.env.BENCH_INGEST_NODE_OPTIONS }
-        : {}),
+      ...ingestNodeOptions(),
     },
     ingestNodeArgs(),
   );
@@ -485,11 +471,7 @@ async function e2eScenario() {
     {
       REDIS_URL: redisUrl,
       QUEUE_NAME: queueName,
-      DATABASE_URL: databaseUrl,
-      DB_SCHEMA: schema,
-      WORKER_METRICS_PORT: '0',
-      LOG_LEVEL: 'info',
-      ...workerTuning(),
+      ...workerEnv(schema),
     },
     workerNodeArgs(),
   );
@@ -567,6 +549,23 @@ function ingestNodeArgs(): string[] {
 }
 function workerNodeArgs(): string[] {
   return process.env.BENCH_NODE_OPTIONS ? [] : shippedNodeFlags(root, 'worker');
+}
+
+/** `NODE_OPTIONS` for the ingest and the minimal edge when `BENCH_INGEST_NODE_OPTIONS` replaces the image's flags. */
+function ingestNodeOptions(): Record<string, string> {
+  const options = process.env.BENCH_INGEST_NODE_OPTIONS;
+  return options ? { NODE_OPTIONS: options } : {};
+}
+
+/** Our worker's variables besides Redis and the queue: its schema, no metrics listener, the tuning. */
+function workerEnv(schema: string): Record<string, string> {
+  return {
+    DATABASE_URL: databaseUrl,
+    DB_SCHEMA: schema,
+    WORKER_METRICS_PORT: '0',
+    LOG_LEVEL: 'info',
+    ...workerTuning(),
+  };
 }
 
 /**
